@@ -1,0 +1,52 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// SWC strips types only; `npm run typecheck` (tsc) is what checks them.
+const swc = {
+  jsc: {
+    target: 'es2022',
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+// Tests import the workspace packages from source, so no build is needed first.
+const moduleNameMapper = {
+  '^@codedispatch/core$': '<rootDir>/packages/core/src',
+  '^@codedispatch/core/testing$': '<rootDir>/packages/core/src/testing',
+  '^@codedispatch/postgres$': '<rootDir>/packages/postgres/src',
+  '^@codedispatch/tracker-http$': '<rootDir>/packages/tracker-http/src',
+  '^@codedispatch/processing-queue$': '<rootDir>/packages/processing-queue/src',
+  '^@codedispatch/mongo-import$': '<rootDir>/packages/mongo-import/src',
+};
+
+const project = (displayName: string, dir: string): Config => ({
+  displayName,
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  roots: [`<rootDir>/${dir}`],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] as [string, Record<string, unknown>] },
+  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  moduleNameMapper,
+});
+
+const config: Config = {
+  projects: [
+    project('core', 'packages/core'),
+    project('postgres', 'packages/postgres'),
+    project('tracker-http', 'packages/tracker-http'),
+    project('processing-queue', 'packages/processing-queue'),
+    project('mongo-import', 'packages/mongo-import'),
+    project('http', 'apps/http'),
+  ],
+  testTimeout: 30000,
+  collectCoverageFrom: ['packages/core/src/**/*.ts', '!packages/core/src/**/*.test.ts', '!packages/core/src/**/index.ts'],
+  coverageThreshold: { './packages/core/src/': { lines: 95 } },
+};
+
+export default config;

@@ -1,0 +1,111 @@
+import type { Actor, Assignment, Change, ProcessingEvent } from './domain/assignment';
+import type { AreaId, Driver, OrderId } from './domain/ids';
+import type { DispatchConfig } from './config/config';
+
+/*
+ * The core's view of the world (SPEC §7). Adapters live outside the core.
+ *
+ * Convention: an expected outcome (a code already taken, a lost race) is a
+ * value; a thrown error or rejected promise means the infrastructure failed
+ * (database down), which the use cases turn into `storage_unavailable`.
+ */
+
+export interface Clock {
+  now(): Date;
+}
+
+/** A cryptographically secure source in production; seeded in tests. */
+export interface CodeRandom {
+  /** A uniformly distributed integer in [0, bound). */
+  int(bound: number): number;
+}
+
+/** The currently valid configuration (it may be reloaded while running). */
+export interface ConfigSource {
+  current(): DispatchConfig;
+}
+
+/** A new assignment, before a code is chosen for it. */
+export interface AssignmentDraft {
+  readonly orderId: OrderId;
+  readonly areaId: AreaId;
+  readonly userId: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly actor: Actor;
+}
+
+export type InsertOutcome =
+  | { readonly kind: 'inserted'; readonly assignment: Assignment }
+  /** Another record already has this order_id (a retry or a race). */
+  | { readonly kind: 'order_exists'; readonly assignment: Assignment }
+  /** Every candidate is active or cooling down in that area. */
+  | { readonly kind: 'all_taken' };
+
+export interface TransitionWrite {
+  /** The version the transition was computed from (compare-and-set). */
+  readonly expectedVersion: number;
+  /** The record after the transition, `changes` excluded (see `change`). */
+  readonly next: Assignment;
+  /** The change-log entry, appended in the same transaction. */
+  readonly change: Change;
+  /** The outbox event, written in the same transaction. */
+  readonly event?: ProcessingEvent;
+}
+
+export type TransitionOutcome =
+  | { readonly kind: 'applied'; readonly assignment: Assignment }
+  /** The record moved on since it was read: reload and decide again. */
+  | { readonly kind: 'conflict' }
+  /** The driver already has another assignment in processing (§3 invariant). */
+  | { readonly kind: 'driver_has_processing' };
+
+export interface FailedAttempt {
+  readonly areaId: AreaId;
+  readonly driver: Driver;
+  readonly at: Date;
+  readonly errorCode: 'code_not_found' | 'code_already_in_use';
+}
+
+export interface AssignmentRepository {
+  findByOrder(orderId: OrderId): Promise<Assignment | null>;
+  /** The assignment whose code is active in that area, if any. */
+  findActiveByCode(areaId: AreaId, code: string): Promise<Assignment | null>;
+  /** The latest assignment with this code that this driver completed, released after `releasedAfter`. */
+  findAssignedByCodeAndDriver(areaId: AreaId, code: string, driver: Driver, releasedAfter: Date): Promise<Assignment | null>;
+  findProcessingByDriver(driver: Driver): Promise<Assignment | null>;
+  /** Whether the area still holds an active imported (legacy) code. */
+  hasActiveLegacyCodes(areaId: AreaId): Promise<boolean>;
+  /**
+   * Insert the draft with the first candidate code that is neither active nor
+   * released after `cooldownCutoff` in the area, in one round trip.
+   */
+  insertWithFreshCode(draft: AssignmentDraft, candidates: readonly string[], cooldownCutoff: Date): Promise<InsertOutcome>;
+  /** How many codes of `codeLength` characters are active or cooling down in the area. */
+  countTakenCodes(areaId: AreaId, codeLength: number, cooldownCutoff: Date): Promise<number>;
+  applyTransition(write: TransitionWrite): Promise<TransitionOutcome>;
+  recordFailedAttempt(attempt: FailedAttempt): Promise<void>;
+  /** Times of the driver's failed entries in the area since `since`, oldest first. */
+  failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]>;
+  /** Pending or retryable-error records whose `expiresAt` is not after `now`. */
+  findExpired(now: Date, limit: number): Promise<readonly Assignment[]>;
+  /** Processing records last updated at or before `updatedBefore`. */
+  findProcessingSince(updatedBefore: Date, limit: number): Promise<readonly Assignment[]>;
+}
+
+export type AcquireResult =
+  | { readonly kind: 'acquired'; readonly position?: { readonly lat: number; readonly lon: number } }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'out_of_area' }
+  /** Unreachable, timing out, 5xx, or the circuit is open: try again later. */
+  | { readonly kind: 'unavailable'; readonly retryAfterS: number };
+
+export interface DriverTracker {
+  acquire(driver: Driver, orderId: OrderId, areaId: AreaId): Promise<AcquireResult>;
+}
+
+export interface Experiments {
+  /** Is `code_dispatch` on for this area and user (or order, when no user is known)? */
+  isCodeDispatchEnabled(areaId: AreaId, userKey: string): Promise<boolean>;
+}
