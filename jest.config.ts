@@ -19,6 +19,7 @@ const moduleNameMapper = {
   '^@codedispatch/core/testing$': '<rootDir>/packages/core/src/testing',
   '^@codedispatch/postgres$': '<rootDir>/packages/postgres/src',
   '^@codedispatch/tracker-http$': '<rootDir>/packages/tracker-http/src',
+  '^@codedispatch/tracker-http/testing$': '<rootDir>/packages/tracker-http/src/testing',
   '^@codedispatch/processing-queue$': '<rootDir>/packages/processing-queue/src',
   '^@codedispatch/mongo-import$': '<rootDir>/packages/mongo-import/src',
 };
@@ -45,6 +46,9 @@ const config: Config = {
     project('http', 'apps/http'),
   ],
   testTimeout: 30000,
+  // Coverage is collected from the core only, and its threshold is part of every run.
+  collectCoverage: true,
+  coverageReporters: ['text-summary', 'lcov'],
   collectCoverageFrom: ['packages/core/src/**/*.ts', '!packages/core/src/**/*.test.ts', '!packages/core/src/**/index.ts'],
   coverageThreshold: { './packages/core/src/': { lines: 95 } },
 };

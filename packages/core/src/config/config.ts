@@ -54,8 +54,7 @@ export interface AuthSettings {
 }
 
 export type TrackerSettings =
-  | { readonly kind: 'memory' }
-  | { readonly kind: 'http'; readonly url: string; readonly timeoutMs: number };
+  { readonly kind: 'memory' } | { readonly kind: 'http'; readonly url: string; readonly timeoutMs: number };
 
 export const SINKS = ['webhook', 'amqp', 'embedded'] as const;
 export type Sink = (typeof SINKS)[number];
@@ -106,6 +105,3 @@ export const areaSettingsOf = (config: DispatchConfig, areaId: string): AreaSett
   Object.prototype.hasOwnProperty.call(config.areas, areaId)
     ? (config.areas[areaId] as AreaSettings)
     : { areaId, instructions: {}, generator: config.generator, ...AREA_DEFAULTS };
-
-export const isConfiguredArea = (config: DispatchConfig, areaId: string): boolean =>
-  Object.prototype.hasOwnProperty.call(config.areas, areaId);

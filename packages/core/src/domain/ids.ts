@@ -21,31 +21,39 @@ const Identifier = t.brand(t.string, (s): s is t.Branded<string, IdentifierBrand
 interface OrderIdBrand {
   readonly OrderId: unique symbol;
 }
-export const OrderId = t.brand(Identifier, (s): s is t.Branded<t.TypeOf<typeof Identifier>, OrderIdBrand> => true, 'OrderId');
+export const OrderId = t.brand(Identifier, (_s): _s is t.Branded<t.TypeOf<typeof Identifier>, OrderIdBrand> => true, 'OrderId');
 export type OrderId = t.TypeOf<typeof OrderId>;
 
 interface AreaIdBrand {
   readonly AreaId: unique symbol;
 }
-export const AreaId = t.brand(Identifier, (s): s is t.Branded<t.TypeOf<typeof Identifier>, AreaIdBrand> => true, 'AreaId');
+export const AreaId = t.brand(Identifier, (_s): _s is t.Branded<t.TypeOf<typeof Identifier>, AreaIdBrand> => true, 'AreaId');
 export type AreaId = t.TypeOf<typeof AreaId>;
 
 interface ParkDbIdBrand {
   readonly ParkDbId: unique symbol;
 }
-export const ParkDbId = t.brand(Identifier, (s): s is t.Branded<t.TypeOf<typeof Identifier>, ParkDbIdBrand> => true, 'ParkDbId');
+export const ParkDbId = t.brand(
+  Identifier,
+  (_s): _s is t.Branded<t.TypeOf<typeof Identifier>, ParkDbIdBrand> => true,
+  'ParkDbId',
+);
 export type ParkDbId = t.TypeOf<typeof ParkDbId>;
 
 interface DriverIdBrand {
   readonly DriverId: unique symbol;
 }
-export const DriverId = t.brand(Identifier, (s): s is t.Branded<t.TypeOf<typeof Identifier>, DriverIdBrand> => true, 'DriverId');
+export const DriverId = t.brand(
+  Identifier,
+  (_s): _s is t.Branded<t.TypeOf<typeof Identifier>, DriverIdBrand> => true,
+  'DriverId',
+);
 export type DriverId = t.TypeOf<typeof DriverId>;
 
 interface UserIdBrand {
   readonly UserId: unique symbol;
 }
-export const UserId = t.brand(Identifier, (s): s is t.Branded<t.TypeOf<typeof Identifier>, UserIdBrand> => true, 'UserId');
+export const UserId = t.brand(Identifier, (_s): _s is t.Branded<t.TypeOf<typeof Identifier>, UserIdBrand> => true, 'UserId');
 export type UserId = t.TypeOf<typeof UserId>;
 
 /** A driver profile: the pair (park_db_id, driver_id). */

@@ -1,0 +1,44 @@
+/**
+ * Layer rules. The core is the pure domain: it may import only fp-ts, io-ts
+ * and its own files. Adapters may import the core, never the app; nothing
+ * imports the composition root.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-pure',
+      comment: 'packages/core imports nothing but fp-ts, io-ts and its own files (no express, pg, kysely, winston, inversify, node built-ins…).',
+      severity: 'error',
+      from: { path: '^packages/core/src', pathNot: '\\.test\\.ts$' },
+      to: {
+        pathNot: ['^packages/core/src', 'node_modules/(fp-ts|io-ts)/'],
+      },
+    },
+    {
+      name: 'core-tests-stay-in-core',
+      comment: 'Core tests may add fast-check, nothing else from outside.',
+      severity: 'error',
+      from: { path: '^packages/core/src.*\\.test\\.ts$' },
+      to: { pathNot: ['^packages/core/src', 'node_modules/(fp-ts|io-ts|fast-check)/'] },
+    },
+    {
+      name: 'adapters-do-not-import-the-app',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|coverage)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.jest.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

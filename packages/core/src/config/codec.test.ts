@@ -1,0 +1,680 @@
+import fc from 'fast-check';
+import * as E from 'fp-ts/Either';
+import { ConfigDocument, decodeConfig, formatConfigIssues, type ConfigIssue } from './codec';
+import { AREA_DEFAULTS, DEFAULT_GENERATOR, type DispatchConfig } from './config';
+
+/** SPEC §8's document as its YAML parses, placeholders replaced by real values. */
+const specExample = () => ({
+  processing_enabled: true,
+  generator: { length: 6, alphabet: '0123456789', check_digit: 'damm', group: [3, 3], forbid_trivial: true },
+  experiment: { enabled: true, areas: ['svo_d', 'zenit'], rollout_percent: 100, deny_users: [] },
+  areas: {
+    svo_d: {
+      enabled: true,
+      instructions: {
+        ru: 'Назовите код водителю первой машины в очереди',
+        en: 'Tell this code to the driver of the first car in the queue',
+      },
+      order_expire_s: 1800,
+      processing_timeout_s: 60,
+      driver_due_offset_s: 120,
+      max_failed_attempts: 5,
+      attempts_window_s: 600,
+      code_reuse_cooldown_s: 3600,
+      generator: { length: 5 },
+    },
+  },
+  auth: {
+    service_tokens: { ordercommit: 'ordercommit-token-1', processing: 'processing-token-2' },
+    driver_jwt: { hs256_secret: 'a-secret-of-at-least-16-chars' },
+    gateway_token: 'gateway-token-3',
+  },
+  tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeout_ms: 300 },
+  processing_queue: {
+    sink: 'webhook',
+    webhook_url: 'http://127.0.0.1:9200/events',
+    webhook_secret: 'webhook-secret',
+    amqp_url: 'amqp://guest:guest@127.0.0.1:5672',
+    amqp_exchange: 'codedispatch',
+  },
+});
+
+const decoded = (input: unknown): DispatchConfig => {
+  const result = decodeConfig(input);
+  if (E.isLeft(result)) throw new Error(`expected a valid document:\n${formatConfigIssues(result.left)}`);
+  return result.right;
+};
+
+const issuesOf = (input: unknown): readonly ConfigIssue[] => {
+  const result = decodeConfig(input);
+  if (E.isRight(result)) throw new Error('expected issues, the document decoded');
+  return result.left;
+};
+
+const pathsOf = (input: unknown): string[] => issuesOf(input).map((i) => i.path);
+
+describe('decodeConfig: SPEC §8 example', () => {
+  it('decodes to the expected settings, the per-area generator resolved', () => {
+    expect(decoded(specExample())).toEqual({
+      processingEnabled: true,
+      generator: DEFAULT_GENERATOR,
+      experiment: { enabled: true, areas: ['svo_d', 'zenit'], rolloutPercent: 100, denyUsers: [] },
+      areas: {
+        svo_d: {
+          areaId: 'svo_d',
+          enabled: true,
+          instructions: {
+            ru: 'Назовите код водителю первой машины в очереди',
+            en: 'Tell this code to the driver of the first car in the queue',
+          },
+          orderExpireS: 1800,
+          processingTimeoutS: 60,
+          driverDueOffsetS: 120,
+          maxFailedAttempts: 5,
+          attemptsWindowS: 600,
+          codeReuseCooldownS: 3600,
+          generator: { length: 5, alphabet: '0123456789', checkDigit: 'damm', group: [3, 2], forbidTrivial: true },
+        },
+      },
+      auth: {
+        serviceTokens: { ordercommit: 'ordercommit-token-1', processing: 'processing-token-2' },
+        driverJwt: { hs256Secret: 'a-secret-of-at-least-16-chars', jwksUrl: null, audience: null, issuer: null },
+        gatewayToken: 'gateway-token-3',
+      },
+      tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeoutMs: 300 },
+      processingQueue: {
+        sink: 'webhook',
+        webhookUrl: 'http://127.0.0.1:9200/events',
+        webhookSecret: 'webhook-secret',
+        amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+        amqpExchange: 'codedispatch',
+        maxAttempts: 25,
+      },
+    });
+  });
+});
+
+describe('decodeConfig: defaults', () => {
+  it('an empty document is the defaults', () => {
+    expect(decoded({})).toEqual({
+      processingEnabled: true,
+      generator: { length: 6, alphabet: '0123456789', checkDigit: 'damm', group: [3, 3], forbidTrivial: true },
+      experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
+      areas: {},
+      auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
+      tracker: { kind: 'memory' },
+      processingQueue: {
+        sink: 'embedded',
+        webhookUrl: null,
+        webhookSecret: null,
+        amqpUrl: null,
+        amqpExchange: 'codedispatch',
+        maxAttempts: 25,
+      },
+    });
+  });
+
+  it('an empty area takes the area defaults and the top-level generator', () => {
+    const config = decoded({ generator: { length: 7 }, areas: { zenit: {} } });
+    expect(config.areas['zenit']).toEqual({ areaId: 'zenit', instructions: {}, generator: config.generator, ...AREA_DEFAULTS });
+  });
+
+  it('tracker http defaults timeout_ms to 300; amqp defaults the exchange', () => {
+    const config = decoded({
+      tracker: { kind: 'http', url: 'https://tracker.internal/base' },
+      processing_queue: { sink: 'amqp', amqp_url: 'amqps://user:pw@rabbit:5671/vhost', max_attempts: 3 },
+    });
+    expect(config.tracker).toEqual({ kind: 'http', url: 'https://tracker.internal/base', timeoutMs: 300 });
+    expect(config.processingQueue).toMatchObject({
+      sink: 'amqp',
+      amqpUrl: 'amqps://user:pw@rabbit:5671/vhost',
+      amqpExchange: 'codedispatch',
+      maxAttempts: 3,
+    });
+  });
+
+  it('null counts as left out where the setting may be absent', () => {
+    const config = decoded({
+      experiment: { areas: null },
+      areas: { svo_d: { driver_due_offset_s: null } },
+      auth: { driver_jwt: null, gateway_token: null },
+      processing_queue: { sink: 'embedded', webhook_url: null, webhook_secret: null, amqp_url: null },
+    });
+    expect(config.experiment.areas).toBeNull();
+    expect(config.areas['svo_d']?.driverDueOffsetS).toBeNull();
+    expect(config.auth).toEqual({ serviceTokens: {}, driverJwt: null, gatewayToken: null });
+  });
+
+  it('driver_jwt by JWKS with audience and issuer', () => {
+    const config = decoded({
+      auth: {
+        driver_jwt: { jwks_url: 'https://id.example/.well-known/jwks.json', audience: 'taximeter', issuer: 'https://id.example' },
+      },
+    });
+    expect(config.auth.driverJwt).toEqual({
+      hs256Secret: null,
+      jwksUrl: 'https://id.example/.well-known/jwks.json',
+      audience: 'taximeter',
+      issuer: 'https://id.example',
+    });
+  });
+
+  it('allows fractional rollout percentages and zero offsets', () => {
+    const config = decoded({
+      experiment: { rollout_percent: 12.5, deny_users: ['u1'] },
+      areas: { a: { driver_due_offset_s: 0, code_reuse_cooldown_s: 0 } },
+    });
+    expect(config.experiment).toEqual({ enabled: true, areas: null, rolloutPercent: 12.5, denyUsers: ['u1'] });
+    expect(config.areas['a']).toMatchObject({ driverDueOffsetS: 0, codeReuseCooldownS: 0 });
+  });
+});
+
+describe('decodeConfig: generators', () => {
+  it.each([
+    [2, [2]],
+    [4, [3, 1]],
+    [5, [3, 2]],
+    [6, [3, 3]],
+    [7, [3, 3, 1]],
+    [16, [3, 3, 3, 3, 3, 1]],
+  ])('a top-level length %i without group is grouped by three: %j', (length, group) => {
+    expect(decoded({ generator: { length } }).generator).toEqual({ ...DEFAULT_GENERATOR, length, group });
+  });
+
+  it('a per-area override is merged over the top-level generator', () => {
+    const config = decoded({
+      generator: {
+        length: 8,
+        alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ',
+        check_digit: 'luhn_mod_n',
+        group: [4, 4],
+        forbid_trivial: false,
+      },
+      areas: {
+        same: {},
+        longer: { generator: { length: 10 } },
+        grouped: { generator: { length: 9, group: [5, 4] } },
+        decimal: { generator: { alphabet: '9876543210', check_digit: 'damm' } },
+        regroup: { generator: { group: [2, 2, 2, 2] } },
+      },
+    });
+    const top = {
+      length: 8,
+      alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ',
+      checkDigit: 'luhn_mod_n',
+      group: [4, 4],
+      forbidTrivial: false,
+    };
+    expect(config.generator).toEqual(top);
+    expect(config.areas['same']?.generator).toEqual(top);
+    expect(config.areas['longer']?.generator).toEqual({ ...top, length: 10, group: [3, 3, 3, 1] });
+    expect(config.areas['grouped']?.generator).toEqual({ ...top, length: 9, group: [5, 4] });
+    expect(config.areas['decimal']?.generator).toEqual({ ...top, alphabet: '9876543210', checkDigit: 'damm' });
+    expect(config.areas['regroup']?.generator).toEqual({ ...top, group: [2, 2, 2, 2] });
+  });
+
+  it('an area inherits a top-level length with its own grouping unless it overrides length', () => {
+    const config = decoded({ generator: { length: 4 }, areas: { a: { generator: { forbid_trivial: false } } } });
+    expect(config.areas['a']?.generator).toEqual({ ...DEFAULT_GENERATOR, length: 4, group: [3, 1], forbidTrivial: false });
+  });
+
+  it('damm needs a decimal alphabet, at the generator that sets it', () => {
+    expect(issuesOf({ generator: { alphabet: 'ABCDEFGHJK' } })).toEqual([
+      { path: 'generator.check_digit', message: expect.stringContaining('decimal alphabet') },
+    ]);
+    expect(pathsOf({ areas: { a: { generator: { alphabet: '0123456789AB' } } } })).toEqual(['areas.a.generator.check_digit']);
+    expect(
+      decoded({ areas: { a: { generator: { alphabet: '0123456789AB', check_digit: 'luhn_mod_n' } } } }).areas['a']?.generator
+        .checkDigit,
+    ).toBe('luhn_mod_n');
+  });
+
+  it('groups must add up to the length', () => {
+    expect(issuesOf({ generator: { length: 6, group: [3, 2] } })).toEqual([
+      { path: 'generator.group', message: 'groups add up to 5, expected the length 6' },
+    ]);
+    expect(pathsOf({ generator: { group: [] } })).toEqual(['generator.group']);
+    expect(pathsOf({ generator: { length: 4 }, areas: { a: { generator: { group: [3, 3] } } } })).toEqual([
+      'areas.a.generator.group',
+    ]);
+  });
+
+  it('an area is not blamed for a top-level mistake it inherits', () => {
+    expect(
+      pathsOf({
+        generator: { length: 5, group: [3, 3] },
+        areas: { a: {}, b: { generator: { forbid_trivial: false } }, c: { generator: { length: 5 } } },
+      }),
+    ).toEqual(['generator.group']);
+  });
+
+  it('checks an area generator on its own when the top-level one cannot be read', () => {
+    expect(
+      pathsOf({
+        generator: { length: 99 },
+        areas: { a: { generator: { length: 5, group: [3, 3] } }, b: { generator: { group: [9] } } },
+      }),
+    ).toEqual(['generator.length', 'areas.a.generator.group']);
+    expect(pathsOf({ generator: 'six', areas: { a: { generator: { alphabet: 'ABCDEFGHJK', check_digit: 'damm' } } } })).toEqual([
+      'generator',
+      'areas.a.generator.check_digit',
+    ]);
+  });
+
+  it.each([
+    [{ length: 1 }, 'generator.length', 'expected integer 2..16, got 1'],
+    [{ length: 17 }, 'generator.length', 'expected integer 2..16, got 17'],
+    [{ length: 6.5 }, 'generator.length', 'expected integer 2..16, got 6.5'],
+    [{ alphabet: '0' }, 'generator.alphabet', 'expected at least 2 characters, got 1'],
+    [{ alphabet: '01231' }, 'generator.alphabet', 'character "1" appears more than once'],
+    [{ alphabet: 'abcdef' }, 'generator.alphabet', 'character "a" not allowed: use digits 0-9 and capital letters A-Z'],
+    [{ alphabet: '012 345' }, 'generator.alphabet', 'character " " not allowed: use digits 0-9 and capital letters A-Z'],
+    [{ alphabet: 12 }, 'generator.alphabet', 'expected string, got 12'],
+    [{ check_digit: 'crc' }, 'generator.check_digit', 'expected none | damm | luhn_mod_n, got "crc"'],
+    [{ group: [3, 0, 3] }, 'generator.group[1]', 'expected integer >= 1, got 0'],
+    [{ group: '3,3' }, 'generator.group', 'expected array of integers >= 1, got "3,3"'],
+    [{ forbid_trivial: 'yes' }, 'generator.forbid_trivial', 'expected boolean, got "yes"'],
+  ])('generator %j → %s: %s', (generator, path, message) => {
+    expect(issuesOf({ generator, areas: {} })).toContainEqual({ path, message });
+  });
+});
+
+describe('decodeConfig: every issue, with its path', () => {
+  it('a document with five mistakes yields five issues', () => {
+    const document = specExample();
+    const broken = {
+      ...document,
+      generator: { length: 6, group: [3, 2] },
+      experiment: { ...document.experiment, rolout_percent: 50 },
+      areas: { svo_d: { ...document.areas.svo_d, generator: { length: 1 } } },
+      auth: { ...document.auth, service_tokens: { ...document.auth.service_tokens, ordercommit: '' } },
+      processing_queue: { sink: 'webhook', webhook_secret: 's' },
+    };
+    expect(issuesOf(broken)).toEqual([
+      { path: 'experiment.rolout_percent', message: 'unknown key' },
+      { path: 'areas.svo_d.generator.length', message: 'expected integer 2..16, got 1' },
+      { path: 'auth.service_tokens.ordercommit', message: 'must not be empty' },
+      { path: 'processing_queue.webhook_url', message: 'required when sink is webhook' },
+      { path: 'generator.group', message: 'groups add up to 5, expected the length 6' },
+    ]);
+  });
+
+  it('collects every area setting out of range', () => {
+    const issues = issuesOf({
+      areas: {
+        svo_d: {
+          enabled: 'true',
+          order_expire_s: 0,
+          processing_timeout_s: -3,
+          driver_due_offset_s: -1,
+          max_failed_attempts: 0.5,
+          attempts_window_s: 400_000_000,
+          code_reuse_cooldown_s: '1h',
+          instructions: { en: '', 'en US': 'x', ru: 5 },
+        },
+      },
+    });
+    expect(issues).toEqual([
+      { path: 'areas.svo_d.enabled', message: 'expected boolean, got "true"' },
+      { path: 'areas.svo_d.instructions.en', message: 'must not be empty' },
+      { path: 'areas.svo_d.instructions["en US"]', message: 'invalid key: expected a locale tag such as en or pt-BR' },
+      { path: 'areas.svo_d.instructions.ru', message: 'expected non-empty string, got 5' },
+      { path: 'areas.svo_d.order_expire_s', message: 'expected integer >= 1, got 0' },
+      { path: 'areas.svo_d.processing_timeout_s', message: 'expected integer >= 1, got -3' },
+      { path: 'areas.svo_d.driver_due_offset_s', message: 'expected integer >= 0, got -1' },
+      { path: 'areas.svo_d.max_failed_attempts', message: 'expected integer >= 1, got 0.5' },
+      { path: 'areas.svo_d.attempts_window_s', message: 'expected integer <= 315360000, got 400000000' },
+      { path: 'areas.svo_d.code_reuse_cooldown_s', message: 'expected integer >= 0, got "1h"' },
+    ]);
+  });
+
+  it('reports unknown keys at every level instead of dropping them', () => {
+    expect(
+      issuesOf({
+        procesing_enabled: false,
+        generator: { lenght: 6 },
+        areas: { svo_d: { order_expire: 60, generator: { grup: [6] } } },
+        auth: { service_token: {}, driver_jwt: { hs256_secret: 'sixteen-chars-ok', aud: 'x' } },
+        tracker: { kind: 'memory', timeout: 1 },
+        processing_queue: { sink: 'embedded', max_attempt: 1 },
+        experiment: { rollout: 1 },
+      }),
+    ).toEqual(
+      [
+        'procesing_enabled',
+        'generator.lenght',
+        'experiment.rollout',
+        'areas.svo_d.order_expire',
+        'areas.svo_d.generator.grup',
+        'auth.service_token',
+        'auth.driver_jwt.aud',
+        'tracker.timeout',
+        'processing_queue.max_attempt',
+      ].map((path) => ({ path, message: 'unknown key' })),
+    );
+  });
+
+  it('checks area ids and caller names', () => {
+    const long = 'x'.repeat(129);
+    expect(
+      issuesOf({
+        areas: { '': {}, ' svo': {}, [long]: {}, 'a\nb': {}, ok: {} },
+        auth: { service_tokens: { 'bad\u0000': 'token-1' } },
+      }),
+    ).toEqual([
+      { path: 'areas[""]', message: expect.stringContaining('invalid key') },
+      { path: 'areas[" svo"]', message: expect.stringContaining('invalid key') },
+      { path: `areas.${long}`, message: expect.stringContaining('invalid key') },
+      { path: 'areas["a\\nb"]', message: expect.stringContaining('invalid key') },
+      { path: 'auth.service_tokens["bad\\u0000"]', message: expect.stringContaining('invalid key') },
+    ]);
+  });
+
+  it('experiment settings', () => {
+    expect(issuesOf({ experiment: { enabled: 1, areas: ['svo_d', 7, ''], rollout_percent: 100.5, deny_users: [''] } })).toEqual([
+      { path: 'experiment.enabled', message: 'expected boolean, got 1' },
+      { path: 'experiment.areas[1]', message: 'expected area id, got 7' },
+      { path: 'experiment.areas[2]', message: expect.stringContaining('expected an id of 1..128 characters') },
+      { path: 'experiment.rollout_percent', message: 'expected number 0..100, got 100.5' },
+      { path: 'experiment.deny_users[0]', message: 'must not be empty' },
+    ]);
+    expect(pathsOf({ experiment: { rollout_percent: Number.NaN, areas: 'svo_d' } })).toEqual([
+      'experiment.areas',
+      'experiment.rollout_percent',
+    ]);
+  });
+
+  it('auth: tokens, secrets and the JWT source', () => {
+    expect(issuesOf({ auth: { service_tokens: { a: 'tok en', b: 'token\n', c: 5 }, gateway_token: '' } })).toEqual([
+      { path: 'auth.service_tokens.a', message: 'expected visible ASCII characters only (no spaces or line breaks)' },
+      { path: 'auth.service_tokens.b', message: 'expected visible ASCII characters only (no spaces or line breaks)' },
+      { path: 'auth.service_tokens.c', message: 'expected non-empty string, got 5' },
+      { path: 'auth.gateway_token', message: 'must not be empty' },
+    ]);
+    expect(decoded({ auth: { driver_jwt: { hs256_secret: 'short' } } }).auth.driverJwt?.hs256Secret).toBe('short');
+    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: '' } } })).toEqual([
+      { path: 'auth.driver_jwt.hs256_secret', message: 'expected at least 1 characters, got 0' },
+    ]);
+    const exactlyOne = [{ path: 'auth.driver_jwt', message: 'expected exactly one of hs256_secret and jwks_url' }];
+    expect(issuesOf({ auth: { driver_jwt: {} } })).toEqual(exactlyOne);
+    expect(issuesOf({ auth: { driver_jwt: { audience: 'a' } } })).toEqual(exactlyOne);
+    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'sixteen-chars-ok', jwks_url: 'https://id/jwks' } } })).toEqual(
+      exactlyOne,
+    );
+    expect(issuesOf({ auth: { driver_jwt: { jwks_url: 'ftp://id/jwks', issuer: '' } } })).toEqual([
+      { path: 'auth.driver_jwt.jwks_url', message: 'expected http(s) URL, got "ftp://id/jwks"' },
+      { path: 'auth.driver_jwt.issuer', message: 'must not be empty' },
+    ]);
+    expect(pathsOf({ auth: [] })).toEqual(['auth']);
+    expect(issuesOf({ auth: { driver_jwt: 'secret' } })).toEqual([
+      { path: 'auth.driver_jwt', message: 'expected an object, got "secret"' },
+    ]);
+  });
+
+  it('the gateway token is none of the service tokens (which may be shared, as in the spec example)', () => {
+    expect(
+      issuesOf({
+        auth: { service_tokens: { a: 'shared-token', b: 'other-token', c: 'shared-token' }, gateway_token: 'other-token' },
+      }),
+    ).toEqual([{ path: 'auth.gateway_token', message: 'same token as service_tokens.b' }]);
+  });
+
+  it('tracker', () => {
+    expect(issuesOf({ tracker: { kind: 'http' } })).toEqual([{ path: 'tracker.url', message: 'required when kind is http' }]);
+    expect(issuesOf({ tracker: {} })).toEqual([{ path: 'tracker.kind', message: 'required' }]);
+    expect(issuesOf({ tracker: { kind: 'grpc', url: 'tracker:9100', timeout_ms: 0 } })).toEqual([
+      { path: 'tracker.kind', message: 'expected memory | http, got "grpc"' },
+      { path: 'tracker.url', message: 'expected http(s) URL, got "tracker:9100"' },
+      { path: 'tracker.timeout_ms', message: 'expected integer 1..10000, got 0' },
+    ]);
+    expect(pathsOf({ tracker: { kind: 'http', url: 'http://t', timeout_ms: 10_001 } })).toEqual(['tracker.timeout_ms']);
+    // The url of a memory tracker is not used, but it is still checked.
+    expect(decoded({ tracker: { kind: 'memory', url: 'http://t:1' } }).tracker).toEqual({ kind: 'memory' });
+  });
+
+  it('processing queue', () => {
+    expect(issuesOf({ processing_queue: { sink: 'webhook' } })).toEqual([
+      { path: 'processing_queue.webhook_url', message: 'required when sink is webhook' },
+      { path: 'processing_queue.webhook_secret', message: 'required when sink is webhook' },
+    ]);
+    expect(issuesOf({ processing_queue: { sink: 'amqp', amqp_url: null } })).toEqual([
+      { path: 'processing_queue.amqp_url', message: 'required when sink is amqp' },
+    ]);
+    expect(
+      issuesOf({ processing_queue: { sink: 'kafka', amqp_url: 'http://rabbit', amqp_exchange: '', max_attempts: 0 } }),
+    ).toEqual([
+      { path: 'processing_queue.sink', message: 'expected webhook | amqp | embedded, got "kafka"' },
+      { path: 'processing_queue.amqp_url', message: 'expected amqp(s) URL, got "http://rabbit"' },
+      { path: 'processing_queue.amqp_exchange', message: 'must not be empty' },
+      { path: 'processing_queue.max_attempts', message: 'expected integer >= 1, got 0' },
+    ]);
+  });
+
+  it.each([
+    ['http://127.0.0.1:9100', true],
+    ['https://tracker.internal', true],
+    ['HTTP://Tracker.Internal:8080/v1?x=1#f', true],
+    ['http://tracker_svc:80/', true],
+    ['http://user:pw@host/path', true],
+    ['http://[::1]:9100/', true],
+    ['http://host.:1', true],
+    ['http://', false],
+    ['http://:80', false],
+    ['http://host:0', false],
+    ['http://host:65536', false],
+    ['http://host:port', false],
+    ['http://ho st', false],
+    ['http://host/pa th', false],
+    ['http://host\n', false],
+    ['//host', false],
+    ['mailto:x@y', false],
+    ['http://a@b@c', false],
+  ])('webhook_url %j valid: %s', (url, valid) => {
+    expect(E.isRight(decodeConfig({ processing_queue: { sink: 'webhook', webhook_url: url, webhook_secret: 's' } }))).toBe(valid);
+  });
+
+  it('a document that is not an object', () => {
+    for (const input of [null, undefined, 42, 'processing_enabled: true', [], [{}], true]) {
+      expect(issuesOf(input)).toEqual([{ path: '', message: expect.stringMatching(/^expected an object, got /) }]);
+    }
+  });
+
+  it('wrong types for whole sections', () => {
+    expect(
+      issuesOf({
+        processing_enabled: 'no',
+        generator: null,
+        experiment: [],
+        areas: ['svo_d'],
+        tracker: 'memory',
+        processing_queue: 1,
+      }),
+    ).toEqual([
+      { path: 'processing_enabled', message: 'expected boolean, got "no"' },
+      { path: 'generator', message: 'expected an object, got null' },
+      { path: 'experiment', message: 'expected an object, got an array' },
+      { path: 'areas', message: 'expected an object, got an array' },
+      { path: 'tracker', message: 'expected an object, got "memory"' },
+      { path: 'processing_queue', message: 'expected an object, got 1' },
+    ]);
+    expect(pathsOf({ areas: { svo_d: null, zenit: 5 } })).toEqual(['areas.svo_d', 'areas.zenit']);
+  });
+});
+
+describe('decodeConfig: hostile input', () => {
+  it('keeps __proto__ and constructor as ordinary keys and pollutes nothing', () => {
+    const input: unknown = JSON.parse(
+      '{"__proto__": {"polluted": true}, "constructor": {}, "areas": {"__proto__": {"order_expire_s": 5}, "constructor": {}, "toString": {}}}',
+    );
+    expect(pathsOf(input)).toEqual(['__proto__', 'constructor']);
+    const config = decoded(
+      JSON.parse(
+        '{"areas": {"__proto__": {"order_expire_s": 5}, "constructor": {}, "hasOwnProperty": {}}, "auth": {"service_tokens": {"__proto__": "tok"}}}',
+      ),
+    );
+    expect(Object.keys(config.areas)).toEqual(['__proto__', 'constructor', 'hasOwnProperty']);
+    expect(Object.getOwnPropertyDescriptor(config.areas, '__proto__')?.value).toMatchObject({
+      areaId: '__proto__',
+      orderExpireS: 5,
+    });
+    expect(Object.getPrototypeOf(config.areas)).toBeNull();
+    expect(Object.getOwnPropertyDescriptor(config.auth.serviceTokens, '__proto__')?.value).toBe('tok');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(decoded({}).areas['constructor']).toBeUndefined();
+    expect(decoded({ areas: { a: {} } }).areas['a']?.instructions['constructor']).toBeUndefined();
+  });
+
+  it('refuses luhn_mod_n over a two-character alphabet', () => {
+    expect(pathsOf({ generator: { alphabet: '01', check_digit: 'luhn_mod_n' } })).toEqual(['generator.check_digit']);
+  });
+
+  it('does not read keys through the prototype', () => {
+    const inherited = Object.create({ processing_enabled: 'inherited', generator: { length: 1 } }) as object;
+    expect(decoded(inherited).processingEnabled).toBe(true);
+  });
+
+  it('never throws on anything', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          withBoxedValues: true,
+          withSparseArray: true,
+        }),
+        (input) => {
+          const result = decodeConfig(input);
+          return E.isRight(result) || result.left.length > 0;
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on JSON, and every issue names a place', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        const result = decodeConfig(JSON.parse(text));
+        if (E.isRight(result)) return true;
+        return result.left.length > 0 && result.left.every((i) => typeof i.path === 'string' && i.message.length > 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reports symbols, functions and bigints without throwing', () => {
+    expect(issuesOf({ processing_enabled: Symbol('x'), tracker: () => 1, generator: { length: 10n } })).toEqual([
+      { path: 'processing_enabled', message: 'expected boolean, got a symbol' },
+      { path: 'generator.length', message: 'expected integer 2..16, got 10n' },
+      { path: 'tracker', message: 'expected an object, got a function' },
+    ]);
+  });
+
+  it('survives a huge document of mistakes', () => {
+    // More errors than a spread call can take as arguments.
+    const areas = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`a${i}`, { enabled: 'x' }]));
+    expect(issuesOf({ areas })).toHaveLength(150_000);
+  });
+});
+
+describe('decodeConfig: valid-ish documents', () => {
+  const maybe = <A>(arb: fc.Arbitrary<A>): fc.Arbitrary<A | undefined> => fc.option(arb, { nil: undefined, freq: 3 });
+  const junk = fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.integer({ min: -5, max: 20 }), fc.boolean());
+  const generator = fc.record(
+    {
+      length: fc.oneof(fc.integer({ min: 2, max: 16 }), junk),
+      alphabet: fc.oneof(fc.constantFrom('0123456789', '9876543210', '0123456789ABCDEFGHJKMNPQRSTVWXYZ', 'ABCD', '0012'), junk),
+      check_digit: fc.oneof(fc.constantFrom('none', 'damm', 'luhn_mod_n'), junk),
+      group: fc.oneof(fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 5 }), junk),
+      forbid_trivial: fc.oneof(fc.boolean(), junk),
+    },
+    { requiredKeys: [] },
+  );
+  const area = fc.record(
+    {
+      enabled: fc.oneof(fc.boolean(), junk),
+      order_expire_s: fc.oneof(fc.integer({ min: 1, max: 7200 }), junk),
+      driver_due_offset_s: fc.oneof(fc.integer({ min: 0, max: 600 }), junk),
+      max_failed_attempts: fc.oneof(fc.integer({ min: 1, max: 10 }), junk),
+      instructions: fc.oneof(fc.dictionary(fc.constantFrom('en', 'ru', 'pt-BR', 'e n'), fc.string({ maxLength: 5 })), junk),
+      generator: fc.oneof(generator, junk),
+    },
+    { requiredKeys: [] },
+  );
+  const document = fc.record(
+    {
+      processing_enabled: fc.oneof(fc.boolean(), junk),
+      generator: fc.oneof(generator, junk),
+      experiment: fc.record(
+        {
+          enabled: fc.boolean(),
+          areas: fc.oneof(fc.array(fc.constantFrom('svo_d', 'zenit', '')), fc.constant(null)),
+          rollout_percent: fc.oneof(fc.double({ min: -1, max: 101 }), junk),
+        },
+        { requiredKeys: [] },
+      ),
+      areas: fc.dictionary(fc.constantFrom('svo_d', 'zenit', 'pulkovo', ' bad'), area, { maxKeys: 3 }),
+      tracker: fc.oneof(
+        fc.record({
+          kind: fc.constantFrom('memory', 'http'),
+          url: maybe(fc.constantFrom('http://t:9100', 'nope')),
+          timeout_ms: maybe(fc.integer({ min: 0, max: 20_000 })),
+        }),
+        junk,
+      ),
+      processing_queue: fc.record({
+        sink: fc.constantFrom('webhook', 'amqp', 'embedded', 'kafka'),
+        webhook_url: maybe(fc.constant('http://h/e')),
+        webhook_secret: maybe(fc.constant('s')),
+        amqp_url: maybe(fc.constant('amqp://r')),
+      }),
+      unknown_key: fc.constant(1),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('either decodes to consistent settings or lists issues under known sections', () => {
+    const sections = /^(processing_enabled|generator|experiment|areas|auth|tracker|processing_queue|unknown_key)(\.|\[|$)/;
+    fc.assert(
+      fc.property(document, (input) => {
+        const result = decodeConfig(input);
+        if (E.isLeft(result)) {
+          expect(result.left.length).toBeGreaterThan(0);
+          for (const issue of result.left) expect(issue.path).toMatch(sections);
+          expect(new Set(result.left.map((i) => `${i.path}: ${i.message}`)).size).toBe(result.left.length);
+          return;
+        }
+        const config = result.right;
+        for (const g of [config.generator, ...Object.values(config.areas).map((a) => a.generator)]) {
+          expect(g.group.reduce((a, b) => a + b, 0)).toBe(g.length);
+          if (g.checkDigit === 'damm') expect([...g.alphabet].sort().join('')).toBe('0123456789');
+        }
+        for (const [id, a] of Object.entries(config.areas)) expect(a.areaId).toBe(id);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("the document codec's guard agrees with its decoder", () => {
+    fc.assert(
+      fc.property(document, (input) => ConfigDocument.is(input) === E.isRight(ConfigDocument.decode(input))),
+      { numRuns: 500 },
+    );
+    expect(ConfigDocument.is(specExample())).toBe(true);
+    expect(ConfigDocument.is({ tracker: { kind: 'http' } })).toBe(false);
+  });
+});
+
+describe('formatConfigIssues', () => {
+  it('prints one line per issue', () => {
+    expect(formatConfigIssues(issuesOf({ generator: { length: 1 }, tracker: { kind: 'http' } }))).toBe(
+      'generator.length: expected integer 2..16, got 1\ntracker.url: required when kind is http',
+    );
+    expect(formatConfigIssues(issuesOf(null))).toBe('(document): expected an object, got null');
+    expect(formatConfigIssues([])).toBe('');
+  });
+});

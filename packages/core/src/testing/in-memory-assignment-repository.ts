@@ -1,0 +1,148 @@
+import { isActive, type Assignment, type ProcessingEvent } from '../domain/assignment';
+import { sameDriver, type AreaId, type Driver, type OrderId } from '../domain/ids';
+import type {
+  AssignmentDraft,
+  AssignmentRepository,
+  FailedAttempt,
+  InsertOutcome,
+  TransitionOutcome,
+  TransitionWrite,
+} from '../ports';
+import { newAssignment } from '../domain/transition';
+
+/** An outbox entry as the in-memory adapter keeps it. */
+export interface RecordedEvent extends ProcessingEvent {
+  readonly eventId: string;
+}
+
+/**
+ * The repository port in memory, for core tests and for services embedding
+ * the core. It keeps the invariants the database enforces (SPEC §3): one
+ * record per order, one active record per (area, code), one `processing` per
+ * driver, and every transition's log entry and event written together.
+ * Each method runs to completion without awaiting, so it is atomic.
+ */
+export class InMemoryAssignmentRepository implements AssignmentRepository {
+  private readonly records = new Map<string, Assignment>();
+  private readonly failures: FailedAttempt[] = [];
+  /** The outbox: events in the order they were written. */
+  readonly events: RecordedEvent[] = [];
+
+  async findByOrder(orderId: OrderId): Promise<Assignment | null> {
+    return this.records.get(orderId) ?? null;
+  }
+
+  async findActiveByCode(areaId: AreaId, code: string): Promise<Assignment | null> {
+    return this.all().find((a) => a.areaId === areaId && a.code === code && isActive(a)) ?? null;
+  }
+
+  async findAssignedByCodeAndDriver(
+    areaId: AreaId,
+    code: string,
+    driver: Driver,
+    releasedAfter: Date,
+  ): Promise<Assignment | null> {
+    const matches = this.all().filter(
+      (a) =>
+        a.areaId === areaId &&
+        a.code === code &&
+        a.status === 'assigned' &&
+        sameDriver(a.driver, driver) &&
+        a.releasedAt !== null &&
+        a.releasedAt > releasedAfter,
+    );
+    return matches.sort((x, y) => y.updatedAt.getTime() - x.updatedAt.getTime())[0] ?? null;
+  }
+
+  async findProcessingByDriver(driver: Driver): Promise<Assignment | null> {
+    return this.all().find((a) => a.status === 'processing' && sameDriver(a.driver, driver)) ?? null;
+  }
+
+  async hasActiveLegacyCodes(areaId: AreaId): Promise<boolean> {
+    return this.all().some((a) => a.areaId === areaId && a.legacy && isActive(a));
+  }
+
+  async insertWithFreshCode(draft: AssignmentDraft, candidates: readonly string[], cooldownCutoff: Date): Promise<InsertOutcome> {
+    const existing = this.records.get(draft.orderId);
+    if (existing) return { kind: 'order_exists', assignment: existing };
+    const taken = this.takenCodes(draft.areaId, cooldownCutoff);
+    const code = candidates.find((c) => !taken.has(c));
+    if (code === undefined) return { kind: 'all_taken' };
+    const assignment = newAssignment({ ...draft, code });
+    this.records.set(draft.orderId, assignment);
+    return { kind: 'inserted', assignment };
+  }
+
+  async countTakenCodes(areaId: AreaId, codeLength: number, cooldownCutoff: Date): Promise<number> {
+    // Legacy codes may follow no current format: they do not fill the current space.
+    const current = this.all().filter((a) => a.areaId === areaId && !a.legacy && a.code.length === codeLength);
+    return new Set(
+      current.filter((a) => isActive(a) || (a.releasedAt !== null && a.releasedAt > cooldownCutoff)).map((a) => a.code),
+    ).size;
+  }
+
+  async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
+    const current = this.records.get(write.next.orderId);
+    if (!current || current.version !== write.expectedVersion) return { kind: 'conflict' };
+    const next: Assignment = { ...write.next, changes: [...current.changes, write.change] };
+    if (next.status === 'processing') {
+      const other = this.all().find(
+        (a) => a.orderId !== next.orderId && a.status === 'processing' && sameDriver(a.driver, next.driver),
+      );
+      if (other) return { kind: 'driver_has_processing' };
+    }
+    if (isActive(next)) {
+      const clash = this.all().find(
+        (a) => a.orderId !== next.orderId && a.areaId === next.areaId && a.code === next.code && isActive(a),
+      );
+      if (clash) return { kind: 'conflict' };
+    }
+    this.records.set(next.orderId, next);
+    if (write.event) this.events.push({ ...write.event, eventId: `evt-${this.events.length + 1}` });
+    return { kind: 'applied', assignment: next };
+  }
+
+  async recordFailedAttempt(attempt: FailedAttempt): Promise<void> {
+    this.failures.push(attempt);
+  }
+
+  async failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]> {
+    return this.failures
+      .filter((f) => f.areaId === areaId && sameDriver(f.driver, driver) && f.at > since)
+      .map((f) => f.at)
+      .sort((x, y) => x.getTime() - y.getTime());
+  }
+
+  async findExpired(now: Date, limit: number): Promise<readonly Assignment[]> {
+    return this.all()
+      .filter((a) => isActive(a) && a.status !== 'processing' && a.expiresAt <= now)
+      .slice(0, limit);
+  }
+
+  async findProcessingSince(updatedBefore: Date, limit: number): Promise<readonly Assignment[]> {
+    return this.all()
+      .filter((a) => a.status === 'processing' && a.updatedAt <= updatedBefore)
+      .slice(0, limit);
+  }
+
+  /** Puts a record in as it is (imported legacy data, test fixtures); refuses what the invariants forbid. */
+  seed(record: Assignment): void {
+    if (this.records.has(record.orderId)) throw new Error(`order ${record.orderId} exists`);
+    if (isActive(record) && this.all().some((a) => a.areaId === record.areaId && a.code === record.code && isActive(a))) {
+      throw new Error(`code ${record.code} is active in ${record.areaId}`);
+    }
+    this.records.set(record.orderId, record);
+  }
+
+  all(): Assignment[] {
+    return [...this.records.values()];
+  }
+
+  private takenCodes(areaId: AreaId, cooldownCutoff: Date): Set<string> {
+    return new Set(
+      this.all()
+        .filter((a) => a.areaId === areaId && (isActive(a) || (a.releasedAt !== null && a.releasedAt > cooldownCutoff)))
+        .map((a) => a.code),
+    );
+  }
+}

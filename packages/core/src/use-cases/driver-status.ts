@@ -1,0 +1,34 @@
+import * as E from 'fp-ts/Either';
+import type * as TE from 'fp-ts/TaskEither';
+import { driverView, type DriverView } from '../domain/driver-view';
+import type { Driver, OrderId } from '../domain/ids';
+import type { DomainError } from '../errors';
+import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
+import { settle, useCase } from './shared';
+
+export interface DriverStatus {
+  readonly orderId: OrderId;
+  readonly driver: Driver;
+}
+
+export type VisibleDriverView = Exclude<DriverView, { kind: 'none' }> & { readonly orderId: OrderId };
+
+/** What this driver may see of an order (SPEC §6, status); others get `assignment_not_found`. */
+export class DriverStatusUseCase {
+  constructor(
+    private readonly repository: AssignmentRepository,
+    private readonly clock: Clock,
+    private readonly config: ConfigSource,
+  ) {}
+
+  execute(input: DriverStatus): TE.TaskEither<DomainError, VisibleDriverView> {
+    return useCase(async () => {
+      const config = this.config.current();
+      if (!config.processingEnabled) return E.left({ code: 'processing_disabled' });
+      const found = await this.repository.findByOrder(input.orderId);
+      if (found === null) return E.left({ code: 'assignment_not_found' });
+      const view = driverView(await settle(this.repository, config, found, this.clock.now()), input.driver);
+      return view.kind === 'none' ? E.left({ code: 'assignment_not_found' }) : E.right({ ...view, orderId: input.orderId });
+    });
+  }
+}

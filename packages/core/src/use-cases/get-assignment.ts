@@ -1,0 +1,24 @@
+import * as E from 'fp-ts/Either';
+import type * as TE from 'fp-ts/TaskEither';
+import type { Assignment } from '../domain/assignment';
+import type { OrderId } from '../domain/ids';
+import type { DomainError } from '../errors';
+import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
+import { settle, useCase } from './shared';
+
+/** The whole record with its change log, for services (SPEC §6). */
+export class GetAssignmentUseCase {
+  constructor(
+    private readonly repository: AssignmentRepository,
+    private readonly clock: Clock,
+    private readonly config: ConfigSource,
+  ) {}
+
+  execute(orderId: OrderId): TE.TaskEither<DomainError, Assignment> {
+    return useCase(async () => {
+      const found = await this.repository.findByOrder(orderId);
+      if (found === null) return E.left({ code: 'assignment_not_found' });
+      return E.right(await settle(this.repository, this.config.current(), found, this.clock.now()));
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import * as E from 'fp-ts/Either';
+import type { Assignment } from '../domain/assignment';
+import type { AreaSettings, GeneratorSettings } from '../config/config';
+import type { DomainError } from '../errors';
+import type { AssignmentDraft, AssignmentRepository, CodeRandom } from '../ports';
+import { candidatesFromIndex, codeSpaceSize, generateCandidates } from '../codes';
+
+/** Random candidates per round trip: at 95 % use, all 128 are taken with probability 0.14 %. */
+const FIRST_BATCH = 128;
+const SECOND_BATCH = 1024;
+/** A space this small is tried whole, shuffled, in one round trip. */
+const SMALL_SPACE = 4096;
+/** The systematic scan's chunk, when random candidates keep colliding. */
+const SCAN_CHUNK = 4096;
+
+export type Issued =
+  | { readonly kind: 'inserted'; readonly assignment: Assignment }
+  | { readonly kind: 'order_exists'; readonly assignment: Assignment };
+
+/**
+ * Chooses a fresh code for a new assignment and inserts it, in as few round
+ * trips as possible: a batch of random candidates per round trip (the
+ * repository inserts the first free one), and when the area is nearly full, a
+ * shuffled scan of the whole space, so a free code is always found and a full
+ * space is reported as `code_space_exhausted` rather than looping.
+ */
+export class CodeIssuer {
+  constructor(
+    private readonly repository: AssignmentRepository,
+    private readonly random: CodeRandom,
+  ) {}
+
+  async issue(area: AreaSettings, draft: AssignmentDraft): Promise<E.Either<DomainError, Issued>> {
+    const generator = area.generator;
+    const size = codeSpaceSize(generator);
+    const cutoff = new Date(draft.createdAt.getTime() - area.codeReuseCooldownS * 1000);
+    const exhausted = E.left<DomainError>({ code: 'code_space_exhausted', areaId: draft.areaId });
+
+    for (const batch of this.batches(generator, size)) {
+      const outcome = await this.repository.insertWithFreshCode(draft, batch, cutoff);
+      if (outcome.kind !== 'all_taken') return E.right(outcome);
+    }
+    if (size <= SMALL_SPACE) return exhausted;
+
+    const taken = await this.repository.countTakenCodes(draft.areaId, generator.length, cutoff);
+    if (taken >= size) return exhausted;
+    const start = this.random.int(size);
+    for (let scanned = 0; scanned < size; scanned += SCAN_CHUNK) {
+      const chunk = this.shuffle(candidatesFromIndex(generator, (start + scanned) % size, Math.min(SCAN_CHUNK, size - scanned)));
+      const outcome = await this.repository.insertWithFreshCode(draft, chunk, cutoff);
+      if (outcome.kind !== 'all_taken') return E.right(outcome);
+    }
+    return exhausted;
+  }
+
+  private *batches(generator: GeneratorSettings, size: number): Generator<readonly string[]> {
+    if (size <= SMALL_SPACE) {
+      // Shuffled, so that codes of a small space are not issued in order.
+      yield this.shuffle(candidatesFromIndex(generator, 0, size));
+      return;
+    }
+    yield generateCandidates(generator, this.random, FIRST_BATCH);
+    yield generateCandidates(generator, this.random, SECOND_BATCH);
+  }
+
+  /** Fisher–Yates with the secure random port. */
+  private shuffle(codes: readonly string[]): string[] {
+    const out = [...codes];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.random.int(i + 1);
+      [out[i], out[j]] = [out[j] as string, out[i] as string];
+    }
+    return out;
+  }
+}
