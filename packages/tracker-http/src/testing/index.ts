@@ -1,0 +1,2 @@
+/** A fake tracker speaking the acquire protocol, for tests and the demo. */
+export * from './fake-tracker-server';
