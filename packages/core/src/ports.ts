@@ -45,7 +45,10 @@ export type InsertOutcome =
 export interface TransitionWrite {
   /** The version the transition was computed from (compare-and-set). */
   readonly expectedVersion: number;
-  /** The record after the transition, `changes` excluded (see `change`). */
+  /**
+   * The record after the transition (as `transition` computed it: its
+   * `version` is `expectedVersion + 1`); the stored log gains `change`.
+   */
   readonly next: Assignment;
   /** The change-log entry, appended in the same transaction. */
   readonly change: Change;
@@ -87,9 +90,9 @@ export interface AssignmentRepository {
   recordFailedAttempt(attempt: FailedAttempt): Promise<void>;
   /** Times of the driver's failed entries in the area since `since`, oldest first. */
   failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]>;
-  /** Pending or retryable-error records whose `expiresAt` is not after `now`. */
+  /** Pending or retryable-error records whose `expiresAt` is not after `now`, oldest expiry first. */
   findExpired(now: Date, limit: number): Promise<readonly Assignment[]>;
-  /** Processing records last updated at or before `updatedBefore`. */
+  /** Processing records last updated at or before `updatedBefore`, oldest first. */
   findProcessingSince(updatedBefore: Date, limit: number): Promise<readonly Assignment[]>;
 }
 

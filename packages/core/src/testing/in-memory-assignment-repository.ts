@@ -116,12 +116,14 @@ export class InMemoryAssignmentRepository implements AssignmentRepository {
   async findExpired(now: Date, limit: number): Promise<readonly Assignment[]> {
     return this.all()
       .filter((a) => isActive(a) && a.status !== 'processing' && a.expiresAt <= now)
+      .sort((x, y) => x.expiresAt.getTime() - y.expiresAt.getTime())
       .slice(0, limit);
   }
 
   async findProcessingSince(updatedBefore: Date, limit: number): Promise<readonly Assignment[]> {
     return this.all()
       .filter((a) => a.status === 'processing' && a.updatedAt <= updatedBefore)
+      .sort((x, y) => x.updatedAt.getTime() - y.updatedAt.getTime())
       .slice(0, limit);
   }
 

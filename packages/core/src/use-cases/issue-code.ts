@@ -12,6 +12,7 @@ const SECOND_BATCH = 1024;
 const SMALL_SPACE = 4096;
 /** The systematic scan's chunk, when random candidates keep colliding. */
 const SCAN_CHUNK = 4096;
+const SMALL_SPACE_RETRIES = 3;
 
 export type Issued =
   | { readonly kind: 'inserted'; readonly assignment: Assignment }
@@ -40,7 +41,20 @@ export class CodeIssuer {
       const outcome = await this.repository.insertWithFreshCode(draft, batch, cutoff);
       if (outcome.kind !== 'all_taken') return E.right(outcome);
     }
-    if (size <= SMALL_SPACE) return exhausted;
+    if (size <= SMALL_SPACE) {
+      // Every code was tried; a concurrent create may have taken the last free
+      // one in between, or released one. Only the count says the space is full.
+      for (let i = 0; i < SMALL_SPACE_RETRIES; i++) {
+        if ((await this.repository.countTakenCodes(draft.areaId, generator.length, cutoff)) >= size) return exhausted;
+        const outcome = await this.repository.insertWithFreshCode(
+          draft,
+          this.shuffle(candidatesFromIndex(generator, 0, size)),
+          cutoff,
+        );
+        if (outcome.kind !== 'all_taken') return E.right(outcome);
+      }
+      return exhausted;
+    }
 
     const taken = await this.repository.countTakenCodes(draft.areaId, generator.length, cutoff);
     if (taken >= size) return exhausted;

@@ -1,0 +1,182 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+import {
+  areaId,
+  driver,
+  orderId,
+  FINAL_ERROR_CODES,
+  RETRYABLE_ERROR_CODES,
+  type Actor,
+  type Assignment,
+  type AssignmentErrorCode,
+  type Change,
+  type Status,
+} from '@codedispatch/core';
+
+/*
+ * `code_dispatch.assignments` (SPEC §3) and the mapping between its rows and
+ * the core's `Assignment`. This file is the only place that knows both shapes.
+ */
+
+/** One change-log entry as stored in `changes` (and as the API shows it). */
+export type ActorJson =
+  | { readonly kind: 'service'; readonly name: string }
+  | { readonly kind: 'driver'; readonly park_db_id: string; readonly driver_id: string }
+  | { readonly kind: 'system' };
+
+export interface ChangeJson {
+  /** ISO-8601 UTC with milliseconds. */
+  readonly at: string;
+  readonly from: Status | null;
+  readonly to: Status;
+  readonly actor: ActorJson;
+  readonly error_code?: AssignmentErrorCode;
+  readonly reason?: string;
+}
+
+type Timestamp = ColumnType<Date, Date, Date>;
+
+export interface AssignmentsTable {
+  order_id: string;
+  area_id: string;
+  code: string;
+  status: Status;
+  error_code: AssignmentErrorCode | null;
+  driver_id: string | null;
+  park_db_id: string | null;
+  user_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  released_at: ColumnType<Date | null, Date | null, Date | null>;
+  attempt: ColumnType<number, number | undefined, number>;
+  legacy: ColumnType<boolean, boolean | undefined, boolean>;
+  version: ColumnType<number, number | undefined, number>;
+  /** jsonb array, read parsed; written as a JSON text (`JSON.stringify`). */
+  changes: ColumnType<ChangeJson[], string, string>;
+}
+
+export type AssignmentRow = Selectable<AssignmentsTable>;
+export type NewAssignmentRow = Insertable<AssignmentsTable>;
+
+// ------------------------------------------------------------------ changes
+
+export const actorToJson = (actor: Actor): ActorJson => {
+  switch (actor.kind) {
+    case 'service':
+      return { kind: 'service', name: actor.name };
+    case 'driver':
+      return { kind: 'driver', park_db_id: actor.driver.parkDbId, driver_id: actor.driver.driverId };
+    case 'system':
+      return { kind: 'system' };
+    default:
+      return absurd(actor);
+  }
+};
+
+export const actorFromJson = (json: ActorJson): Actor => {
+  switch (json.kind) {
+    case 'service':
+      return { kind: 'service', name: json.name };
+    case 'driver':
+      return { kind: 'driver', driver: driver(json.park_db_id, json.driver_id) };
+    case 'system':
+      return { kind: 'system' };
+    default:
+      return absurd(json);
+  }
+};
+
+export const changeToJson = (change: Change): ChangeJson => ({
+  at: change.at.toISOString(),
+  from: change.from,
+  to: change.to,
+  actor: actorToJson(change.actor),
+  ...(change.errorCode !== undefined ? { error_code: change.errorCode } : {}),
+  ...(change.reason !== undefined ? { reason: change.reason } : {}),
+});
+
+export const changeFromJson = (json: ChangeJson): Change => ({
+  at: new Date(json.at),
+  from: json.from,
+  to: json.to,
+  actor: actorFromJson(json.actor),
+  ...(json.error_code !== undefined && json.error_code !== null ? { errorCode: json.error_code } : {}),
+  ...(json.reason !== undefined && json.reason !== null ? { reason: json.reason } : {}),
+});
+
+// ------------------------------------------------------------------ records
+
+export const rowToAssignment = (row: AssignmentRow): Assignment => ({
+  orderId: orderId(row.order_id),
+  areaId: areaId(row.area_id),
+  code: row.code,
+  status: row.status,
+  errorCode: row.error_code,
+  driver: row.park_db_id !== null && row.driver_id !== null ? driver(row.park_db_id, row.driver_id) : null,
+  userId: row.user_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  expiresAt: row.expires_at,
+  releasedAt: row.released_at,
+  attempt: row.attempt,
+  legacy: row.legacy,
+  version: row.version,
+  changes: row.changes.map(changeFromJson),
+});
+
+/** The columns a transition may change: everything but the key, the creation time, the version and the log. */
+export type MutableColumns = Required<Omit<NewAssignmentRow, 'order_id' | 'created_at' | 'version' | 'changes'>>;
+
+export const mutableColumns = (a: Assignment): MutableColumns => ({
+  area_id: a.areaId,
+  code: a.code,
+  status: a.status,
+  error_code: a.errorCode,
+  driver_id: a.driver?.driverId ?? null,
+  park_db_id: a.driver?.parkDbId ?? null,
+  user_id: a.userId,
+  updated_at: a.updatedAt,
+  expires_at: a.expiresAt,
+  released_at: a.releasedAt,
+  attempt: a.attempt,
+  legacy: a.legacy,
+});
+
+export const assignmentToRow = (a: Assignment): NewAssignmentRow => ({
+  order_id: a.orderId,
+  ...mutableColumns(a),
+  created_at: a.createdAt,
+  version: a.version,
+  changes: JSON.stringify(a.changes.map(changeToJson)),
+});
+
+// --------------------------------------------------------------- predicates
+
+const literal = (s: string): string => {
+  if (!/^[a-z_]+$/.test(s)) throw new Error(`not a plain SQL literal: ${s}`);
+  return `'${s}'`;
+};
+const list = (values: readonly string[]): string => values.map(literal).join(', ');
+
+export const STATUS_VALUES_SQL = list(['pending', 'processing', 'assigned', 'error']);
+export const ERROR_CODE_VALUES_SQL = list([...RETRYABLE_ERROR_CODES, ...FINAL_ERROR_CODES]);
+export const RETRYABLE_SQL = list(RETRYABLE_ERROR_CODES);
+export const FINAL_ERROR_SQL = list(FINAL_ERROR_CODES);
+
+/**
+ * SQL predicates over a row of `assignments`, as constant text: the same text
+ * in the partial indexes and in the queries, so the planner can match them.
+ * `q` is the table alias with its dot (`''` for none).
+ */
+export const predicates = (q = '') => ({
+  /** The code is held: pending, processing, or a retryable error (SPEC §3). */
+  active: `(${q}status in ('pending', 'processing') or (${q}status = 'error' and ${q}error_code in (${RETRYABLE_SQL})))`,
+  /** The code can be entered, so it can expire: pending or a retryable error. */
+  enterable: `(${q}status = 'pending' or (${q}status = 'error' and ${q}error_code in (${RETRYABLE_SQL})))`,
+  /** Nothing can happen any more: the code is released. */
+  final: `(${q}status = 'assigned' or (${q}status = 'error' and ${q}error_code is not null and ${q}error_code in (${FINAL_ERROR_SQL})))`,
+});
+
+const absurd = (x: never): never => {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+};

@@ -1,0 +1,273 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/Either';
+import { sql } from 'kysely';
+import { Client } from 'pg';
+import { driver, orderId, transition, type Assignment } from '@codedispatch/core';
+import { ChangeNotifier } from './change-notifier';
+import { main as migrateCli } from './cli/migrate';
+import { openDatabase, type DatabaseHandle } from './connect';
+import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
+import { KyselyAssignmentRepository } from './kysely-assignment-repository';
+import { migrateToLatest } from './migrations';
+import { draft } from './testing/repository-contract';
+import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
+
+const LONG_AGO = new Date('2000-01-01T00:00:00.000Z');
+const T10 = new Date('2026-11-26T10:00:10.000Z');
+
+const until = async (condition: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+const settleNotifications = () => new Promise((r) => setTimeout(r, 150));
+
+const insert = async (repo: KyselyAssignmentRepository, id: string, code: string): Promise<Assignment> => {
+  const outcome = await repo.insertWithFreshCode(draft(id), [code], LONG_AGO);
+  if (outcome.kind !== 'inserted') throw new Error(outcome.kind);
+  return outcome.assignment;
+};
+const enter = async (repo: KyselyAssignmentRepository, a: Assignment, parkDbId = 'park1', driverId = 'd1') => {
+  const moved = transition(a, { type: 'code_entered', driver: driver(parkDbId, driverId) }, T10);
+  if (E.isLeft(moved)) throw new Error('illegal');
+  return repo.applyTransition({
+    expectedVersion: a.version,
+    next: moved.right.assignment,
+    change: moved.right.change,
+    ...(moved.right.event ? { event: moved.right.event } : {}),
+  });
+};
+
+describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
+  let database: TestDatabase | undefined;
+  let handle: DatabaseHandle;
+  let repo: KyselyAssignmentRepository;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(dialect);
+    handle = database.handle;
+  }, OPEN_TIMEOUT_MS);
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database?.reset();
+    repo = new KyselyAssignmentRepository(handle.db);
+  });
+
+  it('pings', async () => {
+    expect(handle.kind).toBe(dialect);
+    await expect(handle.ping()).resolves.toBe(true);
+  });
+
+  it('NOTIFYs the order of every committed insert and transition, and the outbox when an event was written', async () => {
+    const orders: string[] = [];
+    const outbox: string[] = [];
+    const stopOrders = await handle.listen(ASSIGNMENTS_CHANNEL, (p) => orders.push(p));
+    const stopOutbox = await handle.listen(OUTBOX_CHANNEL, (p) => outbox.push(p));
+    try {
+      const a = await insert(repo, 'o1', '111');
+      await until(() => orders.length === 1);
+      expect(outbox).toEqual([]);
+
+      expect((await enter(repo, a)).kind).toBe('applied');
+      await until(() => orders.length === 2 && outbox.length === 1);
+      expect(orders).toEqual(['o1', 'o1']);
+      expect(outbox).toEqual(['']);
+
+      // Nothing written, nothing notified.
+      expect((await enter(repo, a)).kind).toBe('conflict');
+      expect(await repo.insertWithFreshCode(draft('o2'), ['111'], LONG_AGO)).toEqual({ kind: 'all_taken' });
+      await settleNotifications();
+      expect(orders).toEqual(['o1', 'o1']);
+      expect(outbox).toEqual(['']);
+    } finally {
+      await stopOrders();
+      await stopOutbox();
+    }
+    await insert(repo, 'o3', '333');
+    await settleNotifications();
+    expect(orders).toEqual(['o1', 'o1']);
+  });
+
+  it('listens while the pool’s connections are busy in a transaction', async () => {
+    const heard: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const transaction = handle.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      await held;
+    });
+    const listening = handle.listen(ASSIGNMENTS_CHANNEL, (p) => heard.push(p));
+    release();
+    await transaction;
+    const stop = await listening;
+    await insert(repo, 'o1', '111');
+    await until(() => heard.length === 1);
+    expect(heard).toEqual(['o1']);
+    await stop();
+  });
+
+  it('fans a change out to the subscribers of that order only (ChangeNotifier)', async () => {
+    const notifier = new ChangeNotifier(handle);
+    const calls: string[] = [];
+    const stopA = notifier.subscribe('o1', () => calls.push('a'));
+    notifier.subscribe('o1', () => calls.push('b'));
+    notifier.subscribe('o2', () => calls.push('other'));
+    notifier.subscribe('o1', () => {
+      throw new Error('a subscriber failing does not stop the others');
+    });
+    expect(notifier.watchedOrders).toBe(2);
+    await notifier.start();
+    await notifier.start(); // idempotent
+    try {
+      await insert(repo, 'o1', '111');
+      await until(() => calls.length === 2);
+      expect(calls.sort()).toEqual(['a', 'b']);
+
+      stopA();
+      await insert(repo, 'o3', '333');
+      await enter(repo, (await repo.findByOrder(orderId('o1'))) as Assignment);
+      await until(() => calls.length === 3);
+      await settleNotifications();
+      expect(calls.sort()).toEqual(['a', 'b', 'b']);
+    } finally {
+      await notifier.stop();
+      await notifier.stop();
+    }
+    await insert(repo, 'o2', '222');
+    await settleNotifications();
+    expect(calls).not.toContain('other');
+  });
+
+  if (dialect === 'postgres') {
+    it('hears the changes of another instance', async () => {
+      const other = await (database as TestDatabase).connectAgain();
+      const notifier = new ChangeNotifier(handle);
+      let heard = 0;
+      notifier.subscribe('o1', () => heard++);
+      await notifier.start();
+      try {
+        await insert(new KyselyAssignmentRepository(other.db), 'o1', '111');
+        await until(() => heard === 1);
+        expect(heard).toBe(1);
+      } finally {
+        await notifier.stop();
+      }
+    });
+
+    it('listens again after its connection was killed', async () => {
+      const heard: string[] = [];
+      const stop = await handle.listen(ASSIGNMENTS_CHANNEL, (p) => heard.push(p));
+      try {
+        const killed = await sql<{ n: string }>`
+          select count(pg_terminate_backend(pid)) as n from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query like 'listen %'`.execute(handle.db);
+        expect(killed.rows[0]?.n).toBe('1');
+        // Until the listener is back, notifications are lost: write until one is heard.
+        const deadline = Date.now() + 15_000;
+        for (let i = 0; heard.length === 0; i++) {
+          if (Date.now() > deadline) throw new Error('the listener did not come back');
+          await insert(repo, `r${i}`, `${100 + i}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await stop();
+      }
+    }, 30_000);
+
+    it('migrates from two instances at once', async () => {
+      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      const name = `cd_test_mig_${Date.now()}`;
+      await admin.query(`create database ${name}`);
+      try {
+        const url = new URL(process.env.TEST_DATABASE_URL as string);
+        url.pathname = `/${name}`;
+        const [x, y] = await Promise.all([
+          openDatabase({ databaseUrl: url.toString() }),
+          openDatabase({ databaseUrl: url.toString() }),
+        ]);
+        try {
+          const reports = await Promise.all([migrateToLatest(x.db), migrateToLatest(y.db)]);
+          expect(reports.flatMap((r) => r.applied)).toEqual(['2026_11_26_0001_initial']);
+        } finally {
+          await x.close();
+          await y.close();
+        }
+      } finally {
+        await admin.query(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      }
+    });
+  }
+});
+
+describe('PGlite in a directory, and the migrate command', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cd-pglite-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'creates the directory, migrates, and keeps the data across openings',
+    async () => {
+      const dataDir = join(dir, 'nested', 'pglite');
+      const logs: string[] = [];
+      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+      try {
+        expect(await migrateCli({ PGLITE_DATA_DIR: dataDir })).toBe(0);
+        expect(await migrateCli({ PGLITE_DATA_DIR: dataDir })).toBe(0);
+      } finally {
+        log.mockRestore();
+      }
+      expect(logs).toEqual([
+        `embedded PGlite in ${dataDir}: applied 2026_11_26_0001_initial`,
+        `embedded PGlite in ${dataDir}: already up to date`,
+      ]);
+
+      const first = await openDatabase({ pgliteDataDir: dataDir });
+      expect(first.kind).toBe('pglite');
+      await insert(new KyselyAssignmentRepository(first.db), 'o1', '111');
+      await first.close();
+      await first.close(); // idempotent
+      await expect(first.ping()).rejects.toBeDefined();
+
+      const again = await openDatabase({ pgliteDataDir: dataDir });
+      try {
+        expect((await new KyselyAssignmentRepository(again.db).findByOrder(orderId('o1')))?.code).toBe('111');
+      } finally {
+        await again.close();
+      }
+    },
+    OPEN_TIMEOUT_MS,
+  );
+
+  if (process.env.TEST_DATABASE_URL) {
+    it('migrates a server from DATABASE_URL', async () => {
+      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      const name = `cd_test_cli_${Date.now()}`;
+      await admin.query(`create database ${name}`);
+      const logs: string[] = [];
+      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+      try {
+        const url = new URL(process.env.TEST_DATABASE_URL as string);
+        url.pathname = `/${name}`;
+        expect(await migrateCli({ DATABASE_URL: url.toString() })).toBe(0);
+        expect(logs).toEqual([`PostgreSQL ${url.toString()}: applied 2026_11_26_0001_initial`]);
+      } finally {
+        log.mockRestore();
+        await admin.query(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      }
+    });
+  }
+});

@@ -1,0 +1,249 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Client, Pool } from 'pg';
+import type { Database } from './database';
+
+/*
+ * Opening the database: a real PostgreSQL server through a pg.Pool when a URL
+ * is given, else an embedded PGlite (PostgreSQL in WASM, one session) behind
+ * the same pg.Pool + Kysely PostgresDialect, so both run the same code path
+ * and the same type parsing (int8 and count come back as strings).
+ */
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…`: a real server. When absent, the embedded PGlite is used. */
+  readonly databaseUrl?: string;
+  /** PGlite's data directory (created if missing), or `memory` / `memory://` for a throwaway database. Default `./.data/pglite`. */
+  readonly pgliteDataDir?: string;
+  /** Connections of the pool on a real server. Default 10. PGlite always has one. */
+  readonly poolSize?: number;
+  /** Errors of idle connections and of the LISTEN connection (which reconnects by itself); for logging. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export type Unlisten = () => Promise<void>;
+
+/** An open database: Kysely, readiness, LISTEN, and the way to close it all. */
+export interface DatabaseHandle {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Kysely<Database>;
+  /** Resolves true when the database answers a query; rejects with the reason otherwise. */
+  ping(): Promise<boolean>;
+  /**
+   * Calls `onPayload` for every NOTIFY on `channel` (after the notifying
+   * transaction commits). Resolves once listening; the result stops it.
+   * On PGlite it waits for the single connection to be free: never call it
+   * (or the result) inside a `db.transaction()` callback.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PGLITE_DATA_DIR = './.data/pglite';
+const DEFAULT_POOL_SIZE = 10;
+
+const isMemory = (dir: string): boolean => dir === 'memory' || dir === 'memory://';
+
+export const openDatabase = async (options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> =>
+  options.databaseUrl !== undefined && options.databaseUrl !== ''
+    ? openPostgres(options.databaseUrl, options)
+    : openPglite(options);
+
+const ping = async (db: Kysely<Database>): Promise<boolean> => {
+  await sql`select 1`.execute(db);
+  return true;
+};
+
+// -------------------------------------------------------------- PostgreSQL
+
+const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
+  const onError = options.onError ?? (() => undefined);
+  const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', onError);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listener = new PgListener(databaseUrl, onError);
+  return {
+    kind: 'postgres',
+    db,
+    ping: () => ping(db),
+    listen: (channel, onPayload) => listener.listen(channel, onPayload),
+    close: async () => {
+      await listener.close();
+      await db.destroy();
+    },
+  };
+};
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * One dedicated connection for every LISTEN of the process. When it drops it
+ * reconnects with exponential backoff and listens again on every channel;
+ * notifications sent while it was away are lost (listeners poll as a backstop).
+ */
+class PgListener {
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten> {
+    if (this.closed) throw new Error('the database is closed');
+    const entry = (payload: string): void => onPayload(payload);
+    let set = this.channels.get(channel);
+    const first = set === undefined;
+    if (set === undefined) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
+    set.add(entry);
+    try {
+      const client = await this.connected();
+      // LISTEN is idempotent: a connection made just now already listens on this channel.
+      if (first) await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    } catch (e) {
+      this.remove(channel, entry);
+      throw e;
+    }
+    return async () => {
+      if (!this.remove(channel, entry)) return;
+      const client = this.client;
+      if (client !== null) await client.query(`unlisten ${client.escapeIdentifier(channel)}`).catch(this.onError);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const client = this.client ?? (await this.connecting?.catch(() => null)) ?? null;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Removes a listener; true when its channel has no listener left. */
+  private remove(channel: string, entry: (payload: string) => void): boolean {
+    const set = this.channels.get(channel);
+    if (set === undefined || !set.delete(entry) || set.size > 0) return false;
+    this.channels.delete(channel);
+    return true;
+  }
+
+  private connected(): Promise<Client> {
+    if (this.client !== null) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client({ connectionString: this.connectionString });
+    client.on('notification', (n) => {
+      const set = this.channels.get(n.channel);
+      if (set === undefined) return;
+      for (const listener of [...set]) {
+        try {
+          listener(n.payload ?? '');
+        } catch (e) {
+          this.onError(e);
+        }
+      }
+    });
+    const lost = (error?: unknown): void => {
+      if (this.client !== client) return;
+      this.client = null;
+      if (error !== undefined) this.onError(error);
+      client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      for (const channel of this.channels.keys()) await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    } catch (e) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      throw new Error('the database is closed');
+    }
+    this.client = client;
+    this.failures = 0;
+    return client;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer !== null || this.channels.size === 0) return;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.failures);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connected().catch((e: unknown) => {
+        this.failures++;
+        this.onError(e);
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+// ------------------------------------------------------------------ PGlite
+
+const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
+  const dir = options.pgliteDataDir ?? DEFAULT_PGLITE_DATA_DIR;
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  if (!isMemory(dir)) mkdirSync(dir, { recursive: true });
+  const pglite = isMemory(dir) ? await PGlite.create() : await PGlite.create(dir);
+  // One PGlite is one session: never more than one connection.
+  const pool = new Pool({ ...createPgConfig(pglite), max: 1 });
+  pool.on('error', options.onError ?? (() => undefined));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+
+  /**
+   * PGlite's own LISTEN runs in the single session. Holding the pool's only
+   * connection meanwhile makes sure no transaction of the application is open
+   * around it (a LISTEN inside a transaction that rolls back would be undone).
+   */
+  const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await run();
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    kind: 'pglite',
+    db,
+    ping: () => ping(db),
+    listen: async (channel, onPayload) => {
+      if (closed) throw new Error('the database is closed');
+      const unlisten = await exclusive(() => pglite.listen(channel, onPayload));
+      return async () => {
+        if (!closed) await exclusive(() => unlisten());
+      };
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+};

@@ -1,0 +1,15 @@
+/**
+ * @codedispatch/postgres: the storage of code dispatch on PostgreSQL (or the
+ * embedded PGlite) through Kysely — schema and migrations, the
+ * `AssignmentRepository` adapter, LISTEN/NOTIFY of changes — plus the
+ * system clock and secure random source.
+ */
+export * from './database';
+export * from './assignments.table';
+export * from './failed-code-entries.table';
+export * from './outbox.table';
+export * from './migrations';
+export * from './connect';
+export * from './kysely-assignment-repository';
+export * from './change-notifier';
+export * from './system';

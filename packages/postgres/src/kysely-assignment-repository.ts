@@ -1,0 +1,426 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import {
+  isActive,
+  newAssignment,
+  type AreaId,
+  type Assignment,
+  type AssignmentDraft,
+  type AssignmentRepository,
+  type Driver,
+  type FailedAttempt,
+  type InsertOutcome,
+  type OrderId,
+  type TransitionOutcome,
+  type TransitionWrite,
+} from '@codedispatch/core';
+import {
+  assignmentToRow,
+  changeToJson,
+  mutableColumns,
+  predicates,
+  rowToAssignment,
+  type AssignmentRow,
+} from './assignments.table';
+import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL, type Database } from './database';
+import { failedAttemptToRow } from './failed-code-entries.table';
+import { eventToPayload } from './outbox.table';
+
+const ASSIGNMENTS = 'code_dispatch.assignments';
+const FAILED = 'code_dispatch.failed_code_entries';
+
+/** The unique indexes whose violation is an expected outcome, not a failure. */
+/** How often an insert runs again after its candidate was taken by a concurrent one. */
+const MAX_LOST_RACES = 4;
+
+const PROCESSING_DRIVER_INDEX = 'assignments_processing_driver_uq';
+const ACTIVE_CODE_INDEX = 'assignments_active_code_uq';
+
+const plain = predicates();
+const aliased = predicates('a.');
+const active = sql.raw<boolean>(plain.active);
+const enterable = sql.raw<boolean>(plain.enterable);
+
+/** A legacy record the database refused (its active code or its driver is taken), or that breaks a rule of the table. */
+export interface ImportConflict {
+  readonly orderId: string;
+  readonly reason: string;
+}
+
+export interface ImportResult {
+  /** Records written. */
+  readonly inserted: number;
+  /** Records whose order_id was already present. */
+  readonly skipped: number;
+  /** Records neither written nor present; inserted + skipped + conflicts.length = records. */
+  readonly conflicts: readonly ImportConflict[];
+}
+
+const pgErrorOf = (e: unknown): { readonly code?: string; readonly constraint?: string } =>
+  typeof e === 'object' && e !== null ? (e as { code?: string; constraint?: string }) : {};
+
+/**
+ * The assignment repository on PostgreSQL (or PGlite) through Kysely. The
+ * invariants of SPEC §3 are the database's (unique indexes, CHECKs); expected
+ * outcomes are values, and only infrastructure failures throw.
+ *
+ * Every write is one statement, hence one transaction and one round trip: the
+ * transition's UPDATE, its change-log append, its outbox row and its NOTIFYs
+ * are data-modifying CTEs of one statement. NOTIFY is delivered on commit.
+ */
+export class KyselyAssignmentRepository implements AssignmentRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findByOrder(orderId: OrderId): Promise<Assignment | null> {
+    const row = await this.db.selectFrom(ASSIGNMENTS).selectAll().where('order_id', '=', orderId).executeTakeFirst();
+    return row === undefined ? null : rowToAssignment(row);
+  }
+
+  async findActiveByCode(areaId: AreaId, code: string): Promise<Assignment | null> {
+    const row = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .selectAll()
+      .where('area_id', '=', areaId)
+      .where('code', '=', code)
+      .where(active)
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : rowToAssignment(row);
+  }
+
+  async findAssignedByCodeAndDriver(
+    areaId: AreaId,
+    code: string,
+    driver: Driver,
+    releasedAfter: Date,
+  ): Promise<Assignment | null> {
+    const row = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .selectAll()
+      .where('area_id', '=', areaId)
+      .where('code', '=', code)
+      .where('status', '=', 'assigned')
+      .where('park_db_id', '=', driver.parkDbId)
+      .where('driver_id', '=', driver.driverId)
+      .where('released_at', 'is not', null)
+      .where('released_at', '>', releasedAfter)
+      .orderBy('updated_at', 'desc')
+      .orderBy('order_id')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : rowToAssignment(row);
+  }
+
+  async findProcessingByDriver(driver: Driver): Promise<Assignment | null> {
+    const row = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .selectAll()
+      .where('status', '=', 'processing')
+      .where('park_db_id', '=', driver.parkDbId)
+      .where('driver_id', '=', driver.driverId)
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : rowToAssignment(row);
+  }
+
+  async hasActiveLegacyCodes(areaId: AreaId): Promise<boolean> {
+    const row = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .select(sql.lit(1).as('one'))
+      .where('area_id', '=', areaId)
+      .where('legacy', '=', true)
+      .where(active)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * One statement: the first candidate (in the given order) that is neither
+   * active nor cooling down in the area is inserted. When that candidate is
+   * taken meanwhile by a concurrent insert (ON CONFLICT DO NOTHING waits for
+   * it to commit), the statement runs again: it then sees the winner's code
+   * and picks the next one, so a lost race never reads as a full area.
+   */
+  async insertWithFreshCode(draft: AssignmentDraft, candidates: readonly string[], cooldownCutoff: Date): Promise<InsertOutcome> {
+    for (let race = 0; candidates.length > 0; race++) {
+      const attempt = await this.insertFirstFree(draft, candidates, cooldownCutoff);
+      if (attempt.kind === 'inserted') return attempt;
+      if (attempt.kind === 'none_free' || race === MAX_LOST_RACES) break;
+      // Lost a race: on the order_id (a concurrent create of the same order), or on the code (run again).
+      const existing = await this.findByOrder(draft.orderId);
+      if (existing !== null) return { kind: 'order_exists', assignment: existing };
+    }
+    const existing = await this.findByOrder(draft.orderId);
+    return existing !== null ? { kind: 'order_exists', assignment: existing } : { kind: 'all_taken' };
+  }
+
+  private async insertFirstFree(
+    draft: AssignmentDraft,
+    candidates: readonly string[],
+    cooldownCutoff: Date,
+  ): Promise<{ readonly kind: 'inserted'; readonly assignment: Assignment } | { readonly kind: 'none_free' | 'lost_race' }> {
+    const r = assignmentToRow(newAssignment({ ...draft, code: '' }));
+    const { rows } = await sql<Partial<AssignmentRow> & { picked: number }>`
+      with pick as (
+        select c.code from unnest(${candidates}::text[]) with ordinality as c(code, ord)
+        -- Two probes per candidate, one per partial index (an OR of both would scan the area).
+        where not exists (
+            select 1 from code_dispatch.assignments a
+            where a.area_id = ${r.area_id}::text and a.code = c.code and ${sql.raw(aliased.active)})
+          and not exists (
+            select 1 from code_dispatch.assignments a
+            where a.area_id = ${r.area_id}::text and a.code = c.code and a.released_at > ${cooldownCutoff}::timestamptz)
+        order by c.ord
+        limit 1
+      ),
+      ins as (
+        insert into code_dispatch.assignments
+          (order_id, area_id, code, status, error_code, driver_id, park_db_id, user_id,
+           created_at, updated_at, expires_at, released_at, attempt, legacy, version, changes)
+        select ${r.order_id}::text, ${r.area_id}::text, pick.code, ${r.status}::text, ${r.error_code}::text,
+               ${r.driver_id}::text, ${r.park_db_id}::text, ${r.user_id}::text,
+               ${r.created_at}::timestamptz, ${r.updated_at}::timestamptz, ${r.expires_at}::timestamptz,
+               ${r.released_at}::timestamptz, ${r.attempt}::integer, ${r.legacy}::boolean, ${r.version}::integer,
+               ${r.changes}::jsonb
+        from pick
+        on conflict do nothing
+        returning *
+      ),
+      notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, ins.order_id) from ins)
+      select (select count(*) from pick)::integer as picked, i.*
+      from (select 1) as one
+      left join lateral (select ins.* from ins cross join notified) as i on true`.execute(this.db);
+    const row = rows[0];
+    if (row !== undefined && row.order_id !== null && row.order_id !== undefined) {
+      return { kind: 'inserted', assignment: rowToAssignment(row as AssignmentRow) };
+    }
+    return row !== undefined && row.picked > 0 ? { kind: 'lost_race' } : { kind: 'none_free' };
+  }
+
+  async countTakenCodes(areaId: AreaId, codeLength: number, cooldownCutoff: Date): Promise<number> {
+    // Legacy codes are left out: they may follow no current format, so they
+    // need not take room in the current code space (and may not be counted
+    // as filling it).
+    const row = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .select((eb) => eb.fn.count<string>('code').distinct().as('taken'))
+      .where('area_id', '=', areaId)
+      .where('legacy', '=', false)
+      .where(sql<boolean>`length(code) = ${codeLength}`)
+      .where((eb) => eb.or([active, eb('released_at', '>', cooldownCutoff)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.taken);
+  }
+
+  /**
+   * Compare-and-set on `version`, as one statement: the UPDATE (with the
+   * change-log append), the outbox row when there is an event, and the
+   * NOTIFYs. A unique violation fails the whole statement, so nothing is
+   * written and no transaction is left to clean up.
+   */
+  async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
+    const next = write.next;
+    const set = mutableColumns(next);
+    const entry = JSON.stringify([changeToJson(write.change)]);
+    const event = write.event === undefined ? null : eventToPayload(randomUUID(), write.event);
+    const outbox: RawBuilder<unknown> =
+      event === null
+        ? sql``
+        : sql`,
+        event as (
+          insert into code_dispatch.outbox (event_id, order_id, type, payload)
+          select ${event.event_id}::uuid, upd.order_id, ${event.type}::text, ${JSON.stringify(event)}::jsonb from upd
+          returning event_id
+        ),
+        outbox_notified as (select pg_notify(${OUTBOX_CHANNEL}, '') from event)`;
+    try {
+      const { rows } = await sql<AssignmentRow>`
+        with upd as (
+          update code_dispatch.assignments set
+            area_id = ${set.area_id}::text,
+            code = ${set.code}::text,
+            status = ${set.status}::text,
+            error_code = ${set.error_code}::text,
+            driver_id = ${set.driver_id}::text,
+            park_db_id = ${set.park_db_id}::text,
+            user_id = ${set.user_id}::text,
+            updated_at = ${set.updated_at}::timestamptz,
+            expires_at = ${set.expires_at}::timestamptz,
+            released_at = ${set.released_at}::timestamptz,
+            attempt = ${set.attempt}::integer,
+            legacy = ${set.legacy}::boolean,
+            version = version + 1,
+            changes = changes || ${entry}::jsonb
+          where order_id = ${next.orderId}::text and version = ${write.expectedVersion}::integer
+          returning *
+        ),
+        notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd)${outbox}
+        select upd.* from upd cross join notified${event === null ? sql`` : sql` cross join (select count(*) from outbox_notified) o`}`.execute(
+        this.db,
+      );
+      const row = rows[0];
+      return row === undefined ? { kind: 'conflict' } : { kind: 'applied', assignment: rowToAssignment(row) };
+    } catch (e) {
+      const { code, constraint } = pgErrorOf(e);
+      if (code === '23505' && constraint === PROCESSING_DRIVER_INDEX) return { kind: 'driver_has_processing' };
+      if (code === '23505' && constraint === ACTIVE_CODE_INDEX) return { kind: 'conflict' };
+      throw e;
+    }
+  }
+
+  async recordFailedAttempt(attempt: FailedAttempt): Promise<void> {
+    await this.db.insertInto(FAILED).values(failedAttemptToRow(attempt)).execute();
+  }
+
+  async failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]> {
+    const rows = await this.db
+      .selectFrom(FAILED)
+      .select('at')
+      .where('area_id', '=', areaId)
+      .where('park_db_id', '=', driver.parkDbId)
+      .where('driver_id', '=', driver.driverId)
+      .where('at', '>', since)
+      .orderBy('at')
+      .execute();
+    return rows.map((r) => r.at);
+  }
+
+  /** Deletes failed entries at or before `before` (older than any attempts window); returns how many. */
+  async pruneFailedAttempts(before: Date): Promise<number> {
+    const result = await this.db.deleteFrom(FAILED).where('at', '<=', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async findExpired(now: Date, limit: number): Promise<readonly Assignment[]> {
+    const rows = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .selectAll()
+      .where(enterable)
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToAssignment);
+  }
+
+  async findProcessingSince(updatedBefore: Date, limit: number): Promise<readonly Assignment[]> {
+    const rows = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .selectAll()
+      .where('status', '=', 'processing')
+      .where('updated_at', '<=', updatedBefore)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToAssignment);
+  }
+
+  /**
+   * Writes imported (legacy) records as they are, in one statement per call.
+   * An order_id already present is skipped (ON CONFLICT DO NOTHING); a record
+   * whose active code or processing driver is taken, or that breaks a rule of
+   * the table, is returned as a conflict. Never throws for the data.
+   */
+  async importLegacyAssignments(records: readonly Assignment[]): Promise<ImportResult> {
+    const conflicts: ImportConflict[] = [];
+    const valid: Assignment[] = [];
+    for (const record of records) {
+      const broken = ruleBroken(record);
+      if (broken === null) valid.push(record);
+      else conflicts.push({ orderId: record.orderId, reason: broken });
+    }
+    if (valid.length === 0) return { inserted: 0, skipped: 0, conflicts };
+
+    const batch = JSON.stringify(
+      valid.map((a, ord) => {
+        const r = assignmentToRow(a);
+        return { ...r, ord, changes: JSON.parse(r.changes) as unknown };
+      }),
+    );
+    const { rows: returned } = await sql<{ order_id: string; code: string }>`
+      insert into code_dispatch.assignments
+        (order_id, area_id, code, status, error_code, driver_id, park_db_id, user_id,
+         created_at, updated_at, expires_at, released_at, attempt, legacy, version, changes)
+      select order_id, area_id, code, status, error_code, driver_id, park_db_id, user_id,
+             created_at, updated_at, expires_at, released_at, attempt, legacy, version, changes
+      from jsonb_to_recordset(${batch}::jsonb) as r(
+        ord integer, order_id text, area_id text, code text, status text, error_code text, driver_id text,
+        park_db_id text, user_id text, created_at timestamptz, updated_at timestamptz, expires_at timestamptz,
+        released_at timestamptz, attempt integer, legacy boolean, version integer, changes jsonb)
+      order by ord
+      on conflict do nothing
+      returning order_id, code`.execute(this.db);
+
+    // Which record each returned row is (an order_id may come twice in a batch: the first written wins).
+    const writtenKeys = new Set(returned.map((r) => JSON.stringify([r.order_id, r.code])));
+    const writtenOrders = new Set(returned.map((r) => r.order_id));
+    const unplaced: Assignment[] = [];
+    for (const a of valid) {
+      const key = JSON.stringify([a.orderId, a.code]);
+      if (writtenKeys.delete(key)) continue;
+      unplaced.push(a);
+    }
+    const candidates = unplaced.filter((a) => !writtenOrders.has(a.orderId)).map((a) => a.orderId);
+    const present =
+      candidates.length === 0
+        ? new Set<string>()
+        : new Set(
+            (await this.db.selectFrom(ASSIGNMENTS).select('order_id').where('order_id', 'in', candidates).execute()).map(
+              (r) => r.order_id,
+            ),
+          );
+    const clashing = unplaced.filter((a) => !writtenOrders.has(a.orderId) && !present.has(a.orderId));
+    conflicts.push(...(await this.describeClashes(clashing)));
+    return { inserted: returned.length, skipped: unplaced.length - clashing.length, conflicts };
+  }
+
+  /** Why each of these records could not be inserted: who holds its code or its driver. */
+  private async describeClashes(records: readonly Assignment[]): Promise<ImportConflict[]> {
+    if (records.length === 0) return [];
+    const holders = await sql<{ area_id: string; code: string; order_id: string }>`
+      select a.area_id, a.code, a.order_id from code_dispatch.assignments a
+      join unnest(${records.map((r) => r.areaId)}::text[], ${records.map((r) => r.code)}::text[]) as k(area_id, code)
+        on a.area_id = k.area_id and a.code = k.code
+      where ${sql.raw(aliased.active)}`.execute(this.db);
+    const drivers = await sql<{ park_db_id: string; driver_id: string; order_id: string }>`
+      select a.park_db_id, a.driver_id, a.order_id from code_dispatch.assignments a
+      join unnest(${records.map((r) => r.driver?.parkDbId ?? '')}::text[], ${records.map((r) => r.driver?.driverId ?? '')}::text[])
+        as k(park_db_id, driver_id)
+        on a.park_db_id = k.park_db_id and a.driver_id = k.driver_id
+      where a.status = 'processing'`.execute(this.db);
+    const codeHolder = new Map(holders.rows.map((h) => [JSON.stringify([h.area_id, h.code]), h.order_id]));
+    const driverHolder = new Map(drivers.rows.map((h) => [JSON.stringify([h.park_db_id, h.driver_id]), h.order_id]));
+    return records.map((a) => {
+      const code = isActive(a) ? codeHolder.get(JSON.stringify([a.areaId, a.code])) : undefined;
+      if (code !== undefined)
+        return { orderId: a.orderId, reason: `code ${a.code} is already active in area ${a.areaId} (order ${code})` };
+      const busy =
+        a.status === 'processing' && a.driver !== null
+          ? driverHolder.get(JSON.stringify([a.driver.parkDbId, a.driver.driverId]))
+          : undefined;
+      if (busy !== undefined) return { orderId: a.orderId, reason: `the driver already has order ${busy} in processing` };
+      return { orderId: a.orderId, reason: 'refused by a unique index of code_dispatch.assignments' };
+    });
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/;
+
+/** The CHECK constraints of the table (and what `text` cannot hold), as a reason, or null when the record keeps them. */
+const ruleBroken = (a: Assignment): string | null => {
+  const texts = [a.orderId, a.areaId, a.code, a.userId, a.driver?.parkDbId, a.driver?.driverId];
+  if (texts.some((t) => t !== null && t !== undefined && NUL.test(t))) return 'a text field contains a NUL character';
+  if (a.orderId === '' || a.areaId === '' || a.code === '') return 'order_id, area_id and code must not be empty';
+  if ((a.errorCode !== null) !== (a.status === 'error')) return `status ${a.status} with error_code ${String(a.errorCode)}`;
+  if (a.status === 'processing' && a.driver === null) return 'status processing without a driver';
+  if ((a.releasedAt !== null) !== !isActive(a))
+    return a.releasedAt === null ? `final status ${a.status} without released_at` : `active status ${a.status} with released_at`;
+  if (!Number.isInteger(a.attempt) || a.attempt < 0) return `attempt ${a.attempt}`;
+  if (!Number.isInteger(a.version) || a.version < 1) return `version ${a.version}`;
+  for (const d of [a.createdAt, a.updatedAt, a.expiresAt, a.releasedAt]) {
+    if (d !== null && Number.isNaN(d.getTime())) return 'an invalid date';
+  }
+  return null;
+};

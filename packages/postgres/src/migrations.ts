@@ -1,0 +1,127 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
+import { ERROR_CODE_VALUES_SQL, predicates, STATUS_VALUES_SQL } from './assignments.table';
+import { SCHEMA } from './database';
+
+/*
+ * The schema, as Kysely migrations held in code (not files on disk), so they
+ * run the same from `src` and from `dist`. Never edit an applied migration:
+ * add the next one to MIGRATIONS.
+ */
+
+const statements =
+  (...parts: readonly string[]) =>
+  async (db: Kysely<unknown>) => {
+    for (const statement of parts) await sql.raw(statement).execute(db);
+  };
+
+const row = predicates();
+
+const initial: Migration = {
+  up: statements(
+    `create schema if not exists ${SCHEMA}`,
+
+    `create table ${SCHEMA}.assignments (
+       order_id    text primary key,
+       area_id     text not null,
+       code        text not null,
+       status      text not null constraint assignments_status_check check (status in (${STATUS_VALUES_SQL})),
+       error_code  text constraint assignments_error_code_check check (error_code in (${ERROR_CODE_VALUES_SQL})),
+       driver_id   text,
+       park_db_id  text,
+       user_id     text,
+       created_at  timestamptz not null,
+       updated_at  timestamptz not null,
+       expires_at  timestamptz not null,
+       released_at timestamptz,
+       attempt     integer not null default 0 constraint assignments_attempt_check check (attempt >= 0),
+       legacy      boolean not null default false,
+       version     integer not null default 1 constraint assignments_version_check check (version >= 1),
+       changes     jsonb not null constraint assignments_changes_check check (jsonb_typeof(changes) = 'array'),
+       constraint assignments_error_code_iff_error check ((error_code is not null) = (status = 'error')),
+       constraint assignments_processing_has_driver check (status <> 'processing' or driver_id is not null),
+       constraint assignments_driver_pair check ((driver_id is null) = (park_db_id is null)),
+       constraint assignments_released_iff_final check ((released_at is not null) = ${row.final})
+     )`,
+    // Unique indexes: created in this order on purpose. PostgreSQL checks them
+    // in creation order, so a transition that would break both reports the
+    // driver's (as the in-memory adapter does).
+    `create unique index assignments_processing_driver_uq on ${SCHEMA}.assignments (park_db_id, driver_id)
+       where status = 'processing'`,
+    `create unique index assignments_active_code_uq on ${SCHEMA}.assignments (area_id, code)
+       where ${row.active}`,
+    // The reuse cooldown and the driver's completed codes.
+    `create index assignments_released_idx on ${SCHEMA}.assignments (area_id, code, released_at)
+       where released_at is not null`,
+    // The sweeps.
+    `create index assignments_expiry_idx on ${SCHEMA}.assignments (expires_at) where ${row.enterable}`,
+    `create index assignments_processing_idx on ${SCHEMA}.assignments (updated_at) where status = 'processing'`,
+    // The legacy fallback of code parsing (SPEC §5).
+    `create index assignments_legacy_active_idx on ${SCHEMA}.assignments (area_id) where legacy and ${row.active}`,
+
+    `create table ${SCHEMA}.failed_code_entries (
+       id         bigserial primary key,
+       area_id    text not null,
+       park_db_id text not null,
+       driver_id  text not null,
+       error_code text not null constraint failed_code_entries_error_code_check
+                    check (error_code in ('code_not_found', 'code_already_in_use')),
+       at         timestamptz not null
+     )`,
+    `create index failed_code_entries_driver_idx on ${SCHEMA}.failed_code_entries (area_id, park_db_id, driver_id, at)`,
+    `create index failed_code_entries_at_idx on ${SCHEMA}.failed_code_entries (at)`,
+
+    `create table ${SCHEMA}.outbox (
+       id           bigserial primary key,
+       event_id     uuid not null unique default gen_random_uuid(),
+       order_id     text not null,
+       type         text not null,
+       payload      jsonb not null,
+       created_at   timestamptz not null default now(),
+       available_at timestamptz not null default now(),
+       attempts     integer not null default 0,
+       locked_until timestamptz,
+       delivered_at timestamptz,
+       dead_at      timestamptz,
+       last_error   text
+     )`,
+    `create index outbox_due_idx on ${SCHEMA}.outbox (available_at, id) where delivered_at is null and dead_at is null`,
+  ),
+  down: statements(
+    `drop table if exists ${SCHEMA}.outbox`,
+    `drop table if exists ${SCHEMA}.failed_code_entries`,
+    `drop table if exists ${SCHEMA}.assignments`,
+  ),
+};
+
+/** Every migration, by name; names sort in the order they apply. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026_11_26_0001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};
+
+const migrator = (db: Kysely<unknown>): Migrator =>
+  new Migrator({ db, provider: migrationProvider, migrationTableSchema: SCHEMA });
+
+export interface MigrationReport {
+  /** Names of the migrations this call applied (empty: already up to date). */
+  readonly applied: readonly string[];
+}
+
+/**
+ * Brings the schema to the latest migration. Idempotent, and safe to run from
+ * several instances at once (Kysely takes a lock). Throws when a migration fails.
+ */
+export const migrateToLatest = async <DB>(db: Kysely<DB>): Promise<MigrationReport> => {
+  const { error, results } = await migrator(db as Kysely<unknown>).migrateToLatest();
+  const failed = results?.find((r: MigrationResult) => r.status === 'Error');
+  if (error !== undefined) {
+    throw new Error(
+      `migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+};
