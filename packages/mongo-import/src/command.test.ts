@@ -1,0 +1,224 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { at, raw, tmpDir, writeJsonLines, type DocEntry } from './__tests__/fixtures';
+import { EXIT, runImportMongo } from './command';
+import { InMemoryLegacyAssignmentSink } from './in-memory-sink';
+import type { OpenSink, OpenSinkOptions } from './sink';
+
+class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += chunk.toString();
+    callback();
+  }
+}
+
+const NOW = at('2026-11-26T10:00:00.000Z');
+const doc = (d: Record<string, unknown>): DocEntry => ({ doc: d });
+
+interface World {
+  readonly dir: string;
+  readonly sink: InMemoryLegacyAssignmentSink;
+  readonly opened: OpenSinkOptions[];
+  closed: number;
+}
+
+const world = (): World => ({ dir: tmpDir(), sink: new InMemoryLegacyAssignmentSink(), opened: [], closed: 0 });
+
+const opener =
+  (w: World): OpenSink =>
+  (options) => {
+    w.opened.push(options);
+    return Promise.resolve({
+      sink: w.sink,
+      target: 'memory',
+      close: () => {
+        w.closed++;
+        return Promise.resolve();
+      },
+    });
+  };
+
+const cli = async (w: World, argv: string[], env: Record<string, string> = {}, openSink: OpenSink = opener(w)) => {
+  const stdout = new Collect();
+  const stderr = new Collect();
+  const code = await runImportMongo(argv, { stdout, stderr, env, cwd: w.dir, now: () => NOW }, openSink);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+};
+
+const report = (stdout: string): Record<string, unknown> => JSON.parse(stdout) as Record<string, unknown>;
+
+/** codes.jsonl with two good codes (svo_d, zenit), assignments.jsonl with one assignment. */
+const goodDumps = (w: World): void => {
+  writeJsonLines(join(w.dir, 'codes.jsonl'), [
+    doc({ order_id: 'o1', code: '482 913', zone_id: 'svo_d', created: at('2026-11-26T09:50:00Z') }),
+    doc({ order_id: 'o2', code: '111222', zone_id: 'zenit', created: at('2026-11-26T09:50:00Z') }),
+  ]);
+  writeJsonLines(join(w.dir, 'assignments.jsonl'), [
+    doc({ order_id: 'o1', driver_id: 'd1', park_id: 'p1', status: 'assigned', updated: at('2026-11-26T09:55:00Z') }),
+  ]);
+};
+
+const CONFIG_YAML = 'areas:\n  svo_d:\n    order_expire_s: 1800\n';
+
+describe('import-mongo', () => {
+  it('imports, prints the JSON report on stdout and a summary on stderr, exits 0', async () => {
+    const w = world();
+    goodDumps(w);
+    writeFileSync(join(w.dir, 'config.yaml'), CONFIG_YAML);
+    const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--config', 'config.yaml']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(report(run.stdout)).toEqual({
+      dry_run: false,
+      read: 3,
+      imported: 2,
+      merged: 1,
+      skipped: 0,
+      rejected: 0,
+      duplicates: 0,
+      unknown_areas: { zenit: 1 },
+      rejects_file: null,
+      config: 'config.yaml',
+    });
+    expect(run.stderr).toContain('imported   2 records');
+    expect(run.stderr).toContain('areas not in the configuration (imported with default settings): zenit (1)');
+    expect(w.sink.records.size).toBe(2);
+    expect(w.opened).toEqual([{ env: {}, dryRun: false }]);
+    expect(w.closed).toBe(1);
+    // No reject, no reject file.
+    expect(readdirSync(w.dir).filter((f) => f.startsWith('rejects-'))).toEqual([]);
+  });
+
+  it('takes the configuration from CODEDISPATCH_CONFIG, and says when there is none', async () => {
+    const w = world();
+    goodDumps(w);
+    writeFileSync(join(w.dir, 'config.yaml'), CONFIG_YAML);
+    const configured = await cli(w, ['--codes', 'codes.jsonl'], { CODEDISPATCH_CONFIG: join(w.dir, 'config.yaml') });
+    expect(report(configured.stdout).unknown_areas).toEqual({ zenit: 1 });
+
+    const bare = await cli(world(), ['--codes', join(w.dir, 'codes.jsonl')]);
+    expect(bare.code).toBe(EXIT.ok);
+    expect(report(bare.stdout)).toMatchObject({ unknown_areas: { svo_d: 1, zenit: 1 }, config: null });
+    expect(bare.stderr).toContain('no configuration (--config or CODEDISPATCH_CONFIG): built-in defaults, no configured areas');
+  });
+
+  it('writes the rejects as JSON lines and exits 1, again on a re-run that rejects again', async () => {
+    const w = world();
+    writeJsonLines(join(w.dir, 'codes.jsonl'), [
+      doc({ order_id: 'o1', code: '1', zone_id: 'svo_d', created: at('2026-11-26T09:50:00Z') }),
+      raw('not json'),
+    ]);
+    writeJsonLines(join(w.dir, 'assignments.jsonl'), [doc({ order_id: 'o9', status: 'pending' })]);
+    const args = ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--rejects', 'out/../rejects.jsonl'];
+
+    const first = await cli(w, args);
+    expect(first.code).toBe(EXIT.rejected);
+    expect(report(first.stdout)).toMatchObject({ read: 3, imported: 1, rejected: 2, rejects_file: join(w.dir, 'rejects.jsonl') });
+    const lines = readFileSync(join(w.dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    expect(lines).toEqual([
+      { file: join(w.dir, 'codes.jsonl'), line: 2, reason: expect.stringMatching(/^not a JSON document: /), raw: 'not json' },
+      {
+        file: join(w.dir, 'assignments.jsonl'),
+        line: 1,
+        reason: 'assignment without a code document',
+        order_id: 'o9',
+        raw: expect.any(String),
+      },
+    ]);
+
+    const second = await cli(w, args);
+    expect(second.code).toBe(EXIT.rejected);
+    expect(report(second.stdout)).toMatchObject({ read: 3, imported: 0, skipped: 1, rejected: 2 });
+    expect(readFileSync(join(w.dir, 'rejects.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('names the default reject file after the time of the run', async () => {
+    const w = world();
+    writeJsonLines(join(w.dir, 'codes.jsonl'), [raw('{')]);
+    const run = await cli(w, ['--codes', 'codes.jsonl']);
+    expect(run.code).toBe(EXIT.rejected);
+    expect(existsSync(join(w.dir, 'rejects-2026-11-26T10-00-00-000Z.jsonl'))).toBe(true);
+    expect(run.stderr).toContain('rejected   1 → ');
+  });
+
+  it('an explicit reject file is created even when nothing is rejected', async () => {
+    const w = world();
+    goodDumps(w);
+    const run = await cli(w, ['--codes', 'codes.jsonl', '--rejects', 'r.jsonl']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(readFileSync(join(w.dir, 'r.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('a dry run opens the store as such and writes nothing', async () => {
+    const w = world();
+    goodDumps(w);
+    const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--dry-run']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(report(run.stdout)).toMatchObject({ dry_run: true, imported: 2, merged: 1 });
+    expect(run.stderr).toContain('DRY RUN, nothing written');
+    expect(w.opened).toEqual([{ env: {}, dryRun: true }]);
+    expect(w.sink.writes).toBe(0);
+  });
+
+  it('shows progress as lines when stderr is not a terminal', async () => {
+    const w = world();
+    goodDumps(w);
+    const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl']);
+    expect(run.stderr).toContain('import-mongo: codes: 2 documents read (');
+    expect(run.stderr).toContain('import-mongo: assignments: 3 documents read (100% of the bytes)');
+  });
+
+  it.each([
+    [[], '--codes <file> is required'],
+    [['--codes'], "Option '--codes <value>' argument missing"],
+    [['--codes', 'codes.jsonl', '--bogus'], "Unknown option '--bogus'"],
+    [['--codes', 'codes.jsonl', 'extra'], 'Unexpected argument'],
+    [['--codes', 'missing.jsonl'], '--codes '],
+    [['--codes', 'codes.jsonl', '--assignments', '.'], 'not a file'],
+  ])('exits 2 on a usage error: %j', async (argv, message) => {
+    const w = world();
+    goodDumps(w);
+    const run = await cli(w, argv);
+    expect(run.code).toBe(EXIT.usage);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('Usage: import-mongo');
+    expect(w.opened).toEqual([]);
+  });
+
+  it('exits 2 on an invalid configuration, listing its issues', async () => {
+    const w = world();
+    goodDumps(w);
+    writeFileSync(join(w.dir, 'bad.yaml'), 'areas:\n  svo_d:\n    order_expire_s: -1\n    colour: red\n');
+    const run = await cli(w, ['--codes', 'codes.jsonl', '--config', 'bad.yaml']);
+    expect(run.code).toBe(EXIT.usage);
+    expect(run.stderr).toContain('is invalid');
+    expect(run.stderr).toContain('areas.svo_d.order_expire_s');
+    expect(run.stderr).toContain('colour');
+    expect(w.opened).toEqual([]);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await cli(world(), ['--help']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain('Usage: import-mongo --codes <file>');
+  });
+
+  it('exits 3 when the store cannot be opened or fails on the way', async () => {
+    const w = world();
+    goodDumps(w);
+    const down = await cli(w, ['--codes', 'codes.jsonl'], {}, () => Promise.reject(new Error('connection refused')));
+    expect(down.code).toBe(EXIT.failed);
+    expect(down.stderr).toContain('cannot open the database: connection refused');
+
+    w.sink.write = () => Promise.reject(new Error('disk full'));
+    const failing = await cli(w, ['--codes', 'codes.jsonl']);
+    expect(failing.code).toBe(EXIT.failed);
+    expect(failing.stderr).toContain('the import stopped: disk full');
+    expect(failing.stdout).toBe('');
+    expect(w.closed).toBe(1);
+  });
+});

@@ -1,0 +1,210 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { parse as parseYaml } from 'yaml';
+import { decodeConfig, formatConfigIssues, type DispatchConfig } from '@codedispatch/core';
+import { importMongoDump, type ImportReport } from './import';
+import { progressDisplay } from './progress';
+import { JsonLinesFile } from './reject-file';
+import type { OpenSink } from './sink';
+
+/** Exit codes of `import-mongo`. */
+export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3 } as const;
+
+export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>]
+
+Imports mongoexport dumps (JSON lines or --jsonArray, relaxed or canonical
+Extended JSON) of code_dispatch_codes (--codes) and code_dispatch_assignments
+(--assignments) into code_dispatch.assignments, merged by order_id.
+
+  --codes <file>        code_dispatch_codes dump (required)
+  --assignments <file>  code_dispatch_assignments dump (without it, every code stands alone)
+  --dry-run             read, map and compare with the database; write nothing
+  --rejects <file>      reject file, JSON lines (default ./rejects-<timestamp>.jsonl, created on the first reject)
+  --config <file>       configuration document, YAML or JSON (default $CODEDISPATCH_CONFIG; none: built-in defaults)
+
+Database: DATABASE_URL, else the embedded PGlite in PGLITE_DATA_DIR (default ./.data/pglite).
+Report: JSON on stdout, summary on stderr. Exit: 0 done, 1 something was rejected,
+2 usage or configuration error, 3 the import stopped (re-run it: it is idempotent).
+`;
+
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves relative paths; default `process.cwd()`. */
+  readonly cwd?: string;
+  readonly now?: () => Date;
+}
+
+interface Arguments {
+  readonly codes: string;
+  readonly assignments: string | null;
+  readonly dryRun: boolean;
+  readonly rejects: string | null;
+  readonly config: string | null;
+}
+
+const OPTIONS = {
+  codes: { type: 'string' },
+  assignments: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  rejects: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const parseArguments = (argv: readonly string[]): E.Either<string, Arguments | 'help'> => {
+  const parsed = E.tryCatch(
+    () => parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS }).values,
+    (e) => (e instanceof Error ? e.message : String(e)),
+  );
+  if (E.isLeft(parsed)) return parsed;
+  const values = parsed.right;
+  if (values.help === true) return E.right('help');
+  if (values.codes === undefined || values.codes === '') return E.left('--codes <file> is required');
+  return E.right({
+    codes: values.codes,
+    assignments: values.assignments ?? null,
+    dryRun: values['dry-run'] === true,
+    rejects: values.rejects ?? null,
+    config: values.config ?? null,
+  });
+};
+
+/** Size of a readable dump file, or why it cannot be used. */
+const dumpSize = async (option: string, path: string): Promise<E.Either<string, number>> => {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? E.right(s.size) : E.left(`${option} ${path}: not a file`);
+  } catch (e) {
+    return E.left(`${option} ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+};
+
+/** The configuration from a YAML/JSON file, or the built-in defaults (no configured areas) when none is given. */
+const loadConfig = async (path: string | null): Promise<E.Either<string, DispatchConfig>> => {
+  let document: unknown = {};
+  if (path !== null) {
+    try {
+      document = parseYaml(await readFile(path, 'utf8'));
+    } catch (e) {
+      return E.left(`configuration ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const config = decodeConfig(document ?? {});
+  return E.isLeft(config)
+    ? E.left(`configuration ${path ?? '(built-in)'} is invalid:\n${formatConfigIssues(config.left)}`)
+    : E.right(config.right);
+};
+
+/** Areas listed by name in the summary; the JSON report has them all. */
+const SUMMARY_AREAS = 20;
+
+const summary = (report: ImportReport, rejectsFile: string | null, target: string): string => {
+  const lines = [
+    `import-mongo: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}`,
+    `  read       ${report.read} documents`,
+    `  ${report.dry_run ? 'would import' : 'imported  '} ${report.imported} records`,
+    `  merged     ${report.merged} (records from a code and an assignment document, imported or skipped)`,
+    `  skipped    ${report.skipped} (already present)`,
+    `  duplicates ${report.duplicates} (identical second code documents, ignored)`,
+    `  rejected   ${report.rejected}${rejectsFile !== null ? ` → ${rejectsFile}` : ''}`,
+  ];
+  const unknown = Object.entries(report.unknown_areas);
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, SUMMARY_AREAS).map(([a, n]) => `${a} (${n})`);
+    if (unknown.length > SUMMARY_AREAS) named.push(`… ${unknown.length - SUMMARY_AREAS} more`);
+    lines.push(`  areas not in the configuration (imported with default settings): ${named.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/**
+ * `import-mongo` (SPEC §9) with its world passed in: the streams, the
+ * environment and how to open the sink. Resolves to the exit code.
+ */
+export const runImportMongo = async (argv: readonly string[], io: CommandIo, openSink: OpenSink): Promise<number> => {
+  const say = (text: string): void => void io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  const usage = (message: string): number => {
+    say(`import-mongo: ${message}\n\n${USAGE}`);
+    return EXIT.usage;
+  };
+
+  const args = parseArguments(argv);
+  if (E.isLeft(args)) return usage(args.left);
+  if (args.right === 'help') {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const cwd = io.cwd ?? process.cwd();
+  const codes = resolve(cwd, args.right.codes);
+  const assignments = args.right.assignments === null ? null : resolve(cwd, args.right.assignments);
+  const sizes = [
+    await dumpSize('--codes', codes),
+    ...(assignments === null ? [] : [await dumpSize('--assignments', assignments)]),
+  ];
+  let totalBytes = 0;
+  for (const size of sizes) {
+    if (E.isLeft(size)) return usage(size.left);
+    totalBytes += size.right;
+  }
+
+  const configPath = args.right.config ?? (io.env.CODEDISPATCH_CONFIG || null);
+  const config = await loadConfig(configPath === null ? null : resolve(cwd, configPath));
+  if (E.isLeft(config)) {
+    say(`import-mongo: ${config.left}`);
+    return EXIT.usage;
+  }
+  if (configPath === null) {
+    say(
+      'import-mongo: no configuration (--config or CODEDISPATCH_CONFIG): built-in defaults, no configured areas — every area is counted in unknown_areas and expires codes after the default order_expire_s (1800 s)',
+    );
+  }
+
+  const now = io.now?.() ?? new Date();
+  const rejects = new JsonLinesFile(
+    resolve(cwd, args.right.rejects ?? `rejects-${now.toISOString().replace(/[:.]/g, '-')}.jsonl`),
+    { lazy: args.right.rejects === null },
+  );
+  const progress = progressDisplay(io.stderr, totalBytes);
+  let opened;
+  try {
+    opened = await openSink({ env: io.env, dryRun: args.right.dryRun });
+  } catch (e) {
+    progress.stop();
+    await rejects.close();
+    say(`import-mongo: cannot open the database: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.failed;
+  }
+
+  try {
+    const report = await importMongoDump({
+      codes,
+      assignments,
+      sink: opened.sink,
+      config: config.right,
+      now,
+      dryRun: args.right.dryRun,
+      onReject: (entry) => rejects.write(entry),
+      onProgress: (p) => progress.update(p),
+    });
+    progress.stop();
+    await rejects.close();
+    const rejectsFile = rejects.created ? rejects.path : null;
+    io.stdout.write(`${JSON.stringify({ ...report, rejects_file: rejectsFile, config: configPath })}\n`);
+    say(summary(report, rejectsFile, opened.target));
+    return report.rejected > 0 ? EXIT.rejected : EXIT.ok;
+  } catch (e) {
+    progress.stop();
+    await rejects.close();
+    say(
+      `import-mongo: the import stopped: ${e instanceof Error ? e.message : String(e)}\n` +
+        '  what was written so far stays; fix the cause and run the same command again (it skips what is present)',
+    );
+    return EXIT.failed;
+  } finally {
+    await opened.close();
+  }
+};
