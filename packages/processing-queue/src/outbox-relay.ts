@@ -1,0 +1,396 @@
+import { OUTBOX_CHANNEL, type Database, type DatabaseHandle } from '@codedispatch/postgres';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { EventSink, OutboxEvent } from './event';
+
+/*
+ * Why a hand-written relay and not pg-boss or graphile-worker: the outbox row
+ * must be written by the same Kysely transaction as the assignment's
+ * transition (SPEC §6 assign), so the queue has to be a table of ours; a job
+ * library would add a second schema and a second write path. What is left —
+ * claim with `FOR UPDATE SKIP LOCKED` and a lease, deliver, mark — is this
+ * file, and it runs on PGlite too (graphile-worker does not).
+ *
+ * PGlite has one connection: no transaction is ever held open while a sink
+ * runs. A batch is claimed in one short statement (the lease), delivered
+ * outside any transaction, and each row is then marked in its own statement.
+ * All times come from the database's `now()`, so instances agree.
+ */
+
+const TABLE = 'code_dispatch.outbox';
+
+/** What the relay needs of the database handle: Kysely and LISTEN (`openDatabase(...)` gives both). */
+export type OutboxStore = Pick<DatabaseHandle, 'db' | 'listen'>;
+
+/** @deprecated The relay takes the handle's own `Kysely<Database>`: pass the `DatabaseHandle` itself as `store`. */
+export type OutboxDatabase = Database;
+
+export interface BackoffSettings {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export interface OutboxRelayOptions {
+  readonly store: OutboxStore;
+  readonly sink: EventSink;
+  /** Delivery attempts before an event is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Rows claimed per statement. Default 50. */
+  readonly batchSize?: number;
+  /** How long a claim holds its rows; a crashed relay's rows come back after it. Default 60 s. */
+  readonly leaseMs?: number;
+  /** A sink call taking longer counts as failed. Keep it well below `leaseMs`. Default 15 s. */
+  readonly deliveryTimeoutMs?: number;
+  /** Safety poll when no NOTIFY arrives (also picks up retries). Default 1.5 s. */
+  readonly pollIntervalMs?: number;
+  /** Exponential backoff with jitter between attempts. Default 1 s doubling, capped at 5 min. */
+  readonly backoff?: BackoffSettings;
+  /** Jitter source, [0, 1). */
+  readonly random?: () => number;
+  /** Logging/metrics hook; must not throw. */
+  readonly onNotice?: (notice: RelayNotice) => void;
+}
+
+export type RelayNotice =
+  | { readonly kind: 'delivered'; readonly eventId: string; readonly attempts: number; readonly ms: number }
+  | {
+      readonly kind: 'failed';
+      readonly eventId: string;
+      readonly attempts: number;
+      readonly error: string;
+      /** Dead-lettered: no further attempt until redriven. */
+      readonly dead: boolean;
+    }
+  /** The relay itself failed (database unreachable…); it tries again at the next poll. */
+  | { readonly kind: 'error'; readonly error: unknown };
+
+export interface DrainResult {
+  readonly claimed: number;
+  readonly delivered: number;
+  readonly failed: number;
+}
+
+export interface OutboxStats {
+  /** Undelivered events that are not dead letters. */
+  readonly depth: number;
+  /** Age of the oldest of them; 0 when there is none. */
+  readonly oldestAgeSeconds: number;
+  readonly dead: number;
+}
+
+interface ClaimedRow {
+  readonly id: string;
+  readonly event_id: string;
+  readonly order_id: string;
+  readonly payload: OutboxEvent['payload'];
+  readonly attempts: number;
+}
+
+/** Exponential backoff with "equal jitter": between half and all of base·2^(n-1), capped. */
+export const backoffDelayMs = (attempts: number, backoff: BackoffSettings, random: () => number): number => {
+  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+};
+
+/** `now()` shifted by `ms` (negative: in the past), on the database's clock. */
+const later = (ms: number): RawBuilder<Date> => sql<Date>`now() + ${`${Math.round(ms)} milliseconds`}::interval`;
+
+const LEASE_EXPIRED = 'lease expired: the relay delivering it stopped before recording an outcome';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// `text` cannot hold NUL; keep the stored error short.
+const describe = (e: unknown): string =>
+  (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).replaceAll('\u0000', '').slice(0, 2000);
+
+/** `unref`: the timer alone does not keep the process alive (a hung sink must not hold a stopping process). */
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string, unref = false): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    if (unref) timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
+
+export class OutboxRelay {
+  private readonly db: Kysely<Database>;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly deliveryTimeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly backoff: BackoffSettings;
+  private readonly random: () => number;
+  private readonly startBudgetMs: number;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private woken = false;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.db = options.store.db;
+    this.batchSize = options.batchSize ?? 50;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 15_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_500;
+    this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 300_000 };
+    this.random = options.random ?? Math.random;
+    if (!(this.deliveryTimeoutMs < this.leaseMs)) throw new RangeError('deliveryTimeoutMs must be shorter than leaseMs');
+    // A delivery starts only while the lease can cover it and its outcome, with half the slack to spare.
+    this.startBudgetMs = (this.leaseMs - this.deliveryTimeoutMs) / 2;
+    if (!(options.maxAttempts >= 1)) throw new RangeError('maxAttempts must be at least 1');
+  }
+
+  /** Listen for NOTIFY and start delivering in the background. */
+  async start(): Promise<void> {
+    if (this.loop !== null) return;
+    this.running = true;
+    try {
+      this.unlisten = await this.options.store.listen(OUTBOX_CHANNEL, () => this.wake());
+    } catch (error) {
+      this.notice({ kind: 'error', error }); // the safety poll still delivers
+    }
+    this.loop = this.run();
+  }
+
+  /**
+   * Graceful stop: let the in-flight batch finish, then deliver what is due
+   * (failures are left for later), all within `timeoutMs`. Rows still leased
+   * when the time is up are not lost: their lease expires and another relay,
+   * or the next start, delivers them.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    const loop = this.loop;
+    if (loop === null) return;
+    this.running = false;
+    this.wake();
+    const deadline = Date.now() + timeoutMs;
+    const flush = async (): Promise<void> => {
+      await loop;
+      while (Date.now() < deadline && (await this.drainOnce()).claimed > 0);
+    };
+    try {
+      await withTimeout(flush(), timeoutMs, 'outbox flush');
+    } catch (error) {
+      this.notice({ kind: 'error', error });
+    }
+    const unlisten = this.unlisten;
+    this.unlisten = null;
+    this.loop = null;
+    await unlisten?.().catch((error: unknown) => this.notice({ kind: 'error', error }));
+  }
+
+  /** Claim one batch of due events, deliver it, mark the outcome. */
+  async drainOnce(): Promise<DrainResult> {
+    const claimedAt = Date.now();
+    const rows = await this.claim();
+    // An event whose every attempt ended with its relay gone (a crash loop) is not tried again.
+    const exhausted = rows.filter((r) => r.attempts > this.options.maxAttempts);
+    if (exhausted.length > 0) await this.bury(exhausted);
+    // Events of one order go in id order; different orders in parallel.
+    const byOrder = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      if (row.attempts > this.options.maxAttempts) continue;
+      const group = byOrder.get(row.order_id);
+      if (group === undefined) byOrder.set(row.order_id, [row]);
+      else group.push(row);
+    }
+    let delivered = 0;
+    let failed = exhausted.length;
+    const outcomes = await Promise.allSettled(
+      [...byOrder.values()].map(async (group) => {
+        for (const [i, row] of group.entries()) {
+          // Never start a delivery the lease may not cover: hand the rest back while they are still ours.
+          if (Date.now() - claimedAt > this.startBudgetMs) return this.release(group.slice(i));
+          if (await this.deliver(row)) delivered++;
+          else failed++;
+        }
+      }),
+    );
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected !== undefined) throw rejected.reason;
+    return { claimed: rows.length, delivered, failed };
+  }
+
+  /** Outbox depth and lag, for metrics. */
+  async stats(): Promise<OutboxStats> {
+    const row = await this.db
+      .selectFrom(TABLE)
+      .select([
+        sql<string>`count(*) filter (where dead_at is null)`.as('depth'),
+        sql<string>`coalesce(extract(epoch from now() - min(created_at) filter (where dead_at is null)), 0)`.as('oldest'),
+        sql<string>`count(*) filter (where dead_at is not null)`.as('dead'),
+      ])
+      .where('delivered_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return { depth: Number(row.depth), oldestAgeSeconds: Math.max(0, Number(row.oldest)), dead: Number(row.dead) };
+  }
+
+  /** Put dead letters (all, or those listed) back in the queue; returns how many. */
+  async redrive(eventIds?: readonly string[]): Promise<number> {
+    // Anything but a UUID cannot match (and would fail the uuid cast).
+    const ids = eventIds?.filter((id) => UUID.test(id));
+    if (ids !== undefined && ids.length === 0) return 0;
+    let query = this.db
+      .updateTable(TABLE)
+      .set({ dead_at: null, attempts: 0, available_at: sql<Date>`now()`, locked_until: null })
+      .where('dead_at', 'is not', null)
+      .where('delivered_at', 'is', null);
+    if (ids !== undefined) query = query.where('event_id', 'in', ids);
+    const result = await query.executeTakeFirst();
+    const count = Number(result.numUpdatedRows);
+    if (count > 0) await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.db);
+    return count;
+  }
+
+  /** Delete delivered events older than `olderThanSeconds` (retention); returns how many. */
+  async pruneDelivered(olderThanSeconds: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom(TABLE)
+      .where('delivered_at', '<', later(-olderThanSeconds * 1000))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let more = false;
+      try {
+        more = (await this.drainOnce()).claimed === this.batchSize;
+      } catch (error) {
+        this.notice({ kind: 'error', error });
+      }
+      if (this.running && !more) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.wakeUp = done;
+    });
+  }
+
+  private wake(): void {
+    if (this.wakeUp !== null) this.wakeUp();
+    else this.woken = true;
+  }
+
+  /**
+   * One statement: lease a batch of due rows and count the attempt. A row
+   * still carrying a lease here had it expire: the relay delivering it stopped.
+   */
+  private async claim(): Promise<readonly ClaimedRow[]> {
+    const rows = await this.db
+      .updateTable(TABLE)
+      .set({
+        locked_until: later(this.leaseMs),
+        attempts: sql<number>`attempts + 1`,
+        last_error: sql<string | null>`case when locked_until is not null then ${LEASE_EXPIRED} else last_error end`,
+      })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom(TABLE)
+          .select('id')
+          .where('delivered_at', 'is', null)
+          .where('dead_at', 'is', null)
+          .where('available_at', '<=', sql<Date>`now()`)
+          .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', sql<Date>`now()`)]))
+          .orderBy('id')
+          .limit(this.batchSize)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returning(['id', 'event_id', 'order_id', 'payload', 'attempts'])
+      .execute();
+    const id = (r: ClaimedRow): bigint => BigInt(r.id);
+    return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+  }
+
+  /** Deliver one claimed row and record the outcome; true when acknowledged. */
+  private async deliver(row: ClaimedRow): Promise<boolean> {
+    const started = Date.now();
+    try {
+      const event: OutboxEvent = { eventId: row.event_id, payload: row.payload, attempts: row.attempts - 1 };
+      await withTimeout(
+        Promise.resolve().then(() => this.options.sink.deliver(event)),
+        this.deliveryTimeoutMs,
+        'delivery',
+        true,
+      );
+    } catch (e) {
+      const error = describe(e);
+      const dead = row.attempts >= this.options.maxAttempts;
+      await this.db
+        .updateTable(TABLE)
+        .set({
+          available_at: later(backoffDelayMs(row.attempts, this.backoff, this.random)),
+          locked_until: null,
+          last_error: error,
+          dead_at: dead ? sql<Date>`now()` : null,
+        })
+        .where('id', '=', row.id)
+        .where('delivered_at', 'is', null)
+        .execute();
+      this.notice({ kind: 'failed', eventId: row.event_id, attempts: row.attempts, error, dead });
+      return false;
+    }
+    // Marked even if the lease ran out meanwhile: the event was delivered.
+    await this.db
+      .updateTable(TABLE)
+      .set({ delivered_at: sql<Date>`now()`, locked_until: null })
+      .where('id', '=', row.id)
+      .where('delivered_at', 'is', null)
+      .execute();
+    this.notice({ kind: 'delivered', eventId: row.event_id, attempts: row.attempts, ms: Date.now() - started });
+    return true;
+  }
+
+  /** Hand claimed rows back untried (the attempt is not counted). */
+  private async release(rows: readonly ClaimedRow[]): Promise<void> {
+    await this.db
+      .updateTable(TABLE)
+      .set({ locked_until: null, attempts: sql<number>`attempts - 1` })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('delivered_at', 'is', null)
+      .execute();
+  }
+
+  /** Dead-letter rows that used up their attempts without a recorded outcome. */
+  private async bury(rows: readonly ClaimedRow[]): Promise<void> {
+    await this.db
+      .updateTable(TABLE)
+      .set({ locked_until: null, attempts: sql<number>`attempts - 1`, dead_at: sql<Date>`now()` })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('delivered_at', 'is', null)
+      .execute();
+    for (const row of rows) {
+      this.notice({ kind: 'failed', eventId: row.event_id, attempts: row.attempts - 1, error: LEASE_EXPIRED, dead: true });
+    }
+  }
+
+  private notice(notice: RelayNotice): void {
+    try {
+      this.options.onNotice?.(notice);
+    } catch {
+      // a logging hook must not stop the relay
+    }
+  }
+}
