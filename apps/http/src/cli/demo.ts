@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { formatConfigIssues } from '@codedispatch/core';
+import { loadConfig } from '../config/load-config';
+import { signDriverToken } from './token';
+
+/*
+ * Plays one whole flow against a running service (SPEC §10) and prints the
+ * timeline: create an order in svo_d → mint a driver token → the driver
+ * enters the code and waits (wait_ms 5000) while the lookup runs → status →
+ * the record with its change log. Exits non-zero unless it ends `assigned`.
+ *
+ *   npm run demo [-- --url http://127.0.0.1:8080] [--area svo_d]
+ */
+
+interface Step {
+  readonly name: string;
+  readonly ms: number;
+  /** HTTP status; null for a local step. */
+  readonly status: number | null;
+  readonly body: unknown;
+}
+
+const call = async (url: string, init: RequestInit): Promise<{ status: number; body: unknown; ms: number }> => {
+  const started = performance.now();
+  const res = await fetch(url, init);
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body, ms };
+};
+
+const line = (step: Step, summary: string): string =>
+  `${step.name.padEnd(34)} ${`${step.ms.toFixed(1)} ms`.padStart(10)}  ${String(step.status ?? '-').padEnd(4)} ${summary}`;
+
+export const main = async (argv: readonly string[] = process.argv.slice(2)): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { url: { type: 'string' }, area: { type: 'string' }, park: { type: 'string' }, driver: { type: 'string' } },
+  });
+  const base = (values.url ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/+$/, '');
+  const area = values.area ?? 'svo_d';
+  const loaded = loadConfig();
+  if (E.isLeft(loaded)) {
+    process.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
+    return 1;
+  }
+  const config = loaded.right.config;
+  const [caller, serviceToken] = Object.entries(config.auth.serviceTokens)[0] ?? [];
+  if (serviceToken === undefined) {
+    process.stderr.write('no service token configured\n');
+    return 1;
+  }
+  const stamp = Date.now().toString(36);
+  const orderId = `demo-${stamp}`;
+  const park = values.park ?? 'demo-park';
+  const driverId = values.driver ?? `demo-driver-${stamp}`;
+  const json = (token: string, body?: unknown): RequestInit => ({
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Accept-Language': 'en' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+
+  process.stdout.write(`codedispatch demo against ${base} (service ${caller}, area ${area})\n\n`);
+  const steps: string[] = [];
+  const print = (s: string) => {
+    steps.push(s);
+    process.stdout.write(`${s}\n`);
+  };
+  try {
+    const created = await call(
+      `${base}/v1/order/create`,
+      json(serviceToken, { order_id: orderId, area_id: area, user_id: 'demo-passenger' }),
+    );
+    const order = created.body as { code?: string; code_display?: string; instructions?: string };
+    print(
+      line(
+        { name: '1. order system: create order', ...created },
+        `code ${order.code_display ?? '?'}${order.instructions ? ` — "${order.instructions}"` : ''}`,
+      ),
+    );
+    if (created.status !== 200 || order.code === undefined) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
+
+    const mintStarted = performance.now();
+    const driverToken = await signDriverToken(config, park, driverId, 600);
+    print(
+      line(
+        { name: '2. driver app: sign in (JWT)', ms: performance.now() - mintStarted, status: null, body: null },
+        `driver ${park}/${driverId}`,
+      ),
+    );
+
+    const assigned = await call(
+      `${base}/v1/order/assign`,
+      json(driverToken, { area_id: area, code: order.code_display ?? order.code, wait_ms: 5000 }),
+    );
+    const state = assigned.body as { status?: string; error_code?: string; message?: string };
+    print(
+      line(
+        { name: '3. driver: enter code, wait 5 s', ...assigned },
+        `status ${state.status ?? '?'}${state.error_code ? ` (${state.error_code}: ${state.message})` : ''}`,
+      ),
+    );
+
+    const polled = await call(`${base}/v1/assignment/status?order_id=${encodeURIComponent(orderId)}`, json(driverToken));
+    print(line({ name: '4. driver: status', ...polled }, `status ${(polled.body as { status?: string }).status ?? '?'}`));
+
+    const record = await call(`${base}/v1/assignments/${encodeURIComponent(orderId)}`, json(serviceToken));
+    const full = record.body as {
+      status?: string;
+      changes?: { at: string; from: string | null; to: string; actor: Record<string, string>; error_code?: string }[];
+    };
+    print(line({ name: '5. service: read the record', ...record }, `status ${full.status ?? '?'}`));
+    process.stdout.write('\nchange log:\n');
+    for (const c of full.changes ?? []) {
+      const actor =
+        c.actor.kind === 'service'
+          ? `service ${c.actor.name}`
+          : c.actor.kind === 'driver'
+            ? `driver ${c.actor.park_db_id}/${c.actor.driver_id}`
+            : 'system';
+      process.stdout.write(
+        `  ${c.at}  ${String(c.from ?? '∅').padEnd(10)} → ${c.to.padEnd(10)} ${actor}${c.error_code ? ` (${c.error_code})` : ''}\n`,
+      );
+    }
+    process.stdout.write(`\nfinal status: ${full.status ?? 'unknown'}\n`);
+    return full.status === 'assigned' ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`\ndemo failed: ${(e as Error).message}\n(is the service running? start it with: npm start)\n`);
+    return 1;
+  }
+};
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}

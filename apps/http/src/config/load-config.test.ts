@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/Either';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { loadConfig, parseServiceTokens } from './load-config';
+import { ReloadableConfigSource } from './reloadable-config-source';
+import { DEMO_SERVICE_TOKEN } from './demo-config';
+
+const dir = mkdtempSync(join(tmpdir(), 'codedispatch-config-'));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const VALID_YAML = `
+processing_enabled: true
+areas:
+  svo_d:
+    instructions: {ru: "Назовите код", en: "Tell the code"}
+    generator: {length: 5}
+auth:
+  service_tokens: {ordercommit: "tok-ordercommit"}
+  driver_jwt: {hs256_secret: "a-secret-of-at-least-16"}
+tracker: {kind: memory}
+processing_queue: {sink: embedded}
+`;
+
+const capture = () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = winston.createLogger({
+    format: winston.format.json(),
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk: Buffer, _e, done) {
+            for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+            done();
+          },
+        }),
+      }),
+    ],
+  });
+  return { logger, lines };
+};
+
+describe('loading the configuration', () => {
+  it('uses the demo document when CODEDISPATCH_CONFIG is unset', () => {
+    const loaded = loadConfig({});
+    expect(E.isRight(loaded) && loaded.right.origin).toEqual({ kind: 'demo' });
+    expect(E.isRight(loaded) && loaded.right.config.auth.serviceTokens).toEqual({ demo: DEMO_SERVICE_TOKEN });
+    expect(E.isRight(loaded) && Object.keys(loaded.right.config.areas)).toEqual(['svo_d', 'zenit']);
+    expect(E.isRight(loaded) && loaded.right.config.areas.svo_d?.driverDueOffsetS).toBe(120);
+  });
+
+  it('reads YAML and JSON by extension', () => {
+    const yaml = loadConfig({ CODEDISPATCH_CONFIG: file('c.yaml', VALID_YAML) });
+    expect(E.isRight(yaml) && yaml.right.config.areas.svo_d?.generator.length).toBe(5);
+    const json = loadConfig({
+      CODEDISPATCH_CONFIG: file('c.json', JSON.stringify({ auth: { service_tokens: { a: 'tok-a' } } })),
+    });
+    expect(E.isRight(json) && json.right.config.auth.serviceTokens).toEqual({ a: 'tok-a' });
+  });
+
+  it('lets the environment override secrets', () => {
+    const loaded = loadConfig({
+      CODEDISPATCH_CONFIG: file('env.yaml', VALID_YAML),
+      CODEDISPATCH_SERVICE_TOKENS: 'ordercommit=env-1, processing=env-2',
+      CODEDISPATCH_DRIVER_JWT_SECRET: 'env-secret-0123456789abcdef',
+      CODEDISPATCH_GATEWAY_TOKEN: 'env-gateway',
+    });
+    if (E.isLeft(loaded)) throw new Error(JSON.stringify(loaded.left));
+    expect(loaded.right.config.auth).toMatchObject({
+      serviceTokens: { ordercommit: 'env-1', processing: 'env-2' },
+      driverJwt: { hs256Secret: 'env-secret-0123456789abcdef' },
+      gatewayToken: 'env-gateway',
+    });
+    expect(E.isLeft(parseServiceTokens('nameonly'))).toBe(true);
+  });
+
+  it('reports every issue of an invalid document, with paths', () => {
+    const loaded = loadConfig({
+      CODEDISPATCH_CONFIG: file(
+        'bad.yaml',
+        'processing_enabled: maybe\nareas: {svo_d: {order_expire_s: -1, colour: red}}\nauth: {service_tokens: {a: "t"}}\n',
+      ),
+    });
+    expect(E.isLeft(loaded) && loaded.left.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['processing_enabled', 'areas.svo_d.order_expire_s', 'areas.svo_d.colour']),
+    );
+  });
+
+  it('refuses malformed YAML and a missing file', () => {
+    expect(E.isLeft(loadConfig({ CODEDISPATCH_CONFIG: file('broken.yaml', 'areas: {svo_d: [') }))).toBe(true);
+    expect(E.isLeft(loadConfig({ CODEDISPATCH_CONFIG: join(dir, 'missing.yaml') }))).toBe(true);
+  });
+
+  it('refuses to start without a service token', () => {
+    const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('none.yaml', 'processing_enabled: true\n') });
+    expect(E.isLeft(loaded) && loaded.left.map((i) => i.path)).toEqual(['auth.service_tokens']);
+  });
+});
+
+describe('reloading', () => {
+  it('keeps the last good configuration on an invalid document and logs every issue', () => {
+    const path = file('reload.yaml', VALID_YAML);
+    const env = { CODEDISPATCH_CONFIG: path };
+    const { logger, lines } = capture();
+    const first = loadConfig(env);
+    if (E.isLeft(first)) throw new Error('invalid');
+    const source = new ReloadableConfigSource(first.right, () => loadConfig(env), logger);
+    writeFileSync(path, VALID_YAML.replace('processing_enabled: true', 'processing_enabled: false'));
+    expect(E.isRight(source.reload('SIGHUP'))).toBe(true);
+    expect(source.current().processingEnabled).toBe(false);
+
+    writeFileSync(
+      path,
+      'processing_enabled: yes-please\nareas: {svo_d: {max_failed_attempts: 0}}\nauth: {service_tokens: {a: "t"}}\n',
+    );
+    expect(E.isLeft(source.reload('SIGHUP'))).toBe(true);
+    expect(source.current().processingEnabled).toBe(false);
+    const issues = lines.filter((l) => l.message === 'configuration issue').map((l) => l.path);
+    expect(issues).toEqual(expect.arrayContaining(['processing_enabled', 'areas.svo_d.max_failed_attempts']));
+    expect(lines.find((l) => l.message === 'configuration refused; the last good one stays in force')).toMatchObject({
+      issue_count: issues.length,
+    });
+  });
+
+  it('reloads when the file changes', async () => {
+    const path = file('watched.yaml', VALID_YAML);
+    const env = { CODEDISPATCH_CONFIG: path };
+    const first = loadConfig(env);
+    if (E.isLeft(first)) throw new Error('invalid');
+    const source = new ReloadableConfigSource(first.right, () => loadConfig(env), capture().logger);
+    source.watchFile(path, 50);
+    try {
+      writeFileSync(path, VALID_YAML.replace('processing_enabled: true', 'processing_enabled: false'));
+      for (let i = 0; i < 40 && source.current().processingEnabled; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(source.current().processingEnabled).toBe(false);
+    } finally {
+      source.stopWatching();
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import * as E from 'fp-ts/Either';
+import YAML from 'yaml';
+import { decodeConfig, type ConfigIssue, type DispatchConfig } from '@codedispatch/core';
+import { demoConfigDocument } from './demo-config';
+
+/*
+ * The one configuration document (SPEC §8): YAML or JSON (by extension) at
+ * `CODEDISPATCH_CONFIG`, else the built-in demo document. Secrets given in
+ * the environment replace the document's before validation, so they are
+ * validated like the rest. Every problem is reported, never just the first.
+ */
+
+export type ConfigOrigin = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'demo' };
+
+export interface LoadedConfig {
+  readonly config: DispatchConfig;
+  readonly origin: ConfigOrigin;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/** The document in a file, parsed by extension: `.json` as JSON, anything else as YAML (a superset of JSON). */
+export const readConfigDocument = (path: string): E.Either<readonly ConfigIssue[], unknown> => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return E.left([{ path: '', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      return E.right(JSON.parse(text) as unknown);
+    } catch (e) {
+      return E.left([{ path: '', message: `not valid JSON: ${(e as Error).message}` }]);
+    }
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return E.left(doc.errors.map((err) => ({ path: '', message: `not valid YAML: ${err.message.split('\n')[0] ?? err.code}` })));
+  }
+  try {
+    return E.right(doc.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch (e) {
+    return E.left([{ path: '', message: `not valid YAML: ${(e as Error).message}` }]);
+  }
+};
+
+/** `name=token,name2=token2` → `{name: token, name2: token2}`, or the problems of the variable. */
+export const parseServiceTokens = (value: string): E.Either<readonly ConfigIssue[], Record<string, string>> => {
+  const tokens: Record<string, string> = Object.create(null) as Record<string, string>;
+  const issues: ConfigIssue[] = [];
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .forEach((entry, i) => {
+      const eq = entry.indexOf('=');
+      const name = eq < 0 ? '' : entry.slice(0, eq).trim();
+      const token = eq < 0 ? '' : entry.slice(eq + 1).trim();
+      if (name === '' || token === '') issues.push({ path: `CODEDISPATCH_SERVICE_TOKENS[${i}]`, message: 'expected name=token' });
+      else tokens[name] = token;
+    });
+  return issues.length > 0 ? E.left(issues) : E.right(tokens);
+};
+
+const section = (doc: Record<string, unknown>, key: string): Record<string, unknown> => {
+  const existing = doc[key];
+  const copy = isRecord(existing) ? { ...existing } : {};
+  doc[key] = copy;
+  return copy;
+};
+
+/**
+ * The document with the secrets of the environment in place:
+ * `CODEDISPATCH_SERVICE_TOKENS`, `CODEDISPATCH_DRIVER_JWT_SECRET`,
+ * `CODEDISPATCH_GATEWAY_TOKEN`, `CODEDISPATCH_WEBHOOK_SECRET`,
+ * `CODEDISPATCH_AMQP_URL`. The queue secrets apply only when the document has
+ * a `processing_queue` section (they cannot choose a sink on their own).
+ */
+export const applyEnvSecrets = (document: unknown, env: Env): E.Either<readonly ConfigIssue[], unknown> => {
+  if (!isRecord(document)) return E.right(document);
+  const doc: Record<string, unknown> = { ...document };
+  const set = (value: string | undefined): value is string => value !== undefined && value !== '';
+  const {
+    CODEDISPATCH_SERVICE_TOKENS: services,
+    CODEDISPATCH_DRIVER_JWT_SECRET: jwtSecret,
+    CODEDISPATCH_GATEWAY_TOKEN: gateway,
+  } = env;
+  if (set(services)) {
+    const parsed = parseServiceTokens(services);
+    if (E.isLeft(parsed)) return parsed;
+    section(doc, 'auth').service_tokens = parsed.right;
+  }
+  if (set(jwtSecret)) {
+    const auth = section(doc, 'auth');
+    auth.driver_jwt = { ...(isRecord(auth.driver_jwt) ? auth.driver_jwt : {}), hs256_secret: jwtSecret, jwks_url: null };
+  }
+  if (set(gateway)) section(doc, 'auth').gateway_token = gateway;
+  if (isRecord(doc.processing_queue)) {
+    if (set(env.CODEDISPATCH_WEBHOOK_SECRET)) section(doc, 'processing_queue').webhook_secret = env.CODEDISPATCH_WEBHOOK_SECRET;
+    if (set(env.CODEDISPATCH_AMQP_URL)) section(doc, 'processing_queue').amqp_url = env.CODEDISPATCH_AMQP_URL;
+  }
+  return E.right(doc);
+};
+
+/** Rules of the service beyond the document's own: it cannot run without a caller. */
+const NO_SERVICE_TOKEN: readonly ConfigIssue[] = [
+  { path: 'auth.service_tokens', message: 'at least one service token is required (or set CODEDISPATCH_SERVICE_TOKENS)' },
+];
+const serviceIssues = (config: DispatchConfig): readonly ConfigIssue[] =>
+  Object.keys(config.auth.serviceTokens).length === 0 ? NO_SERVICE_TOKEN : [];
+
+/** A document (already parsed) with the environment's secrets, validated. */
+export const configFromDocument = (document: unknown, env: Env): E.Either<readonly ConfigIssue[], DispatchConfig> => {
+  const withSecrets = applyEnvSecrets(document, env);
+  if (E.isLeft(withSecrets)) return withSecrets;
+  const decoded = decodeConfig(withSecrets.right);
+  if (E.isLeft(decoded)) {
+    // Report the missing caller too, so the operator fixes everything in one go.
+    const auth = isRecord(withSecrets.right) ? withSecrets.right.auth : undefined;
+    const tokens = isRecord(auth) ? auth.service_tokens : undefined;
+    const none = !isRecord(tokens) || Object.keys(tokens).length === 0;
+    return none && !decoded.left.some((i) => i.path.startsWith('auth.service_tokens'))
+      ? E.left([...decoded.left, ...NO_SERVICE_TOKEN])
+      : decoded;
+  }
+  const issues = serviceIssues(decoded.right);
+  return issues.length > 0 ? E.left(issues) : decoded;
+};
+
+/** The configuration named by the environment (`CODEDISPATCH_CONFIG`), or the demo one. */
+export const loadConfig = (env: Env = process.env): E.Either<readonly ConfigIssue[], LoadedConfig> => {
+  const path = env.CODEDISPATCH_CONFIG;
+  const origin: ConfigOrigin = path === undefined || path === '' ? { kind: 'demo' } : { kind: 'file', path };
+  const document = origin.kind === 'file' ? readConfigDocument(origin.path) : E.right(demoConfigDocument());
+  if (E.isLeft(document)) return document;
+  return E.map((config: DispatchConfig) => ({ config, origin }))(configFromDocument(document.right, env));
+};

@@ -1,0 +1,153 @@
+import { OpenFeature, TypedInMemoryProvider } from '@openfeature/server-sdk';
+import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
+import {
+  createOrder,
+  enterCode,
+  expectStatus,
+  lookup,
+  newDriver,
+  newOrderId,
+  record,
+  service,
+  startInstance,
+  status,
+  testDocument,
+} from './__tests__/harness';
+
+/*
+ * The composition root chooses adapters from the configuration: these tests
+ * run without a database (the in-memory repository) to check the choices.
+ */
+describe('the container', () => {
+  it('runs the whole API on the in-memory repository when no database is given', async () => {
+    const inst = await startInstance({ background: false });
+    try {
+      const order = await createOrder(inst);
+      const anna = newDriver();
+      await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+      expect((await expectStatus(lookup(inst, order.order_id), 200)).body.status).toBe('assigned');
+      expect((await status(inst, anna, order.order_id)).body.status).toBe('assigned');
+      expect((await record(inst, order.order_id)).body.changes).toHaveLength(3);
+      await inst.get('/ready').expect(200);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  describe('with tracker kind http', () => {
+    const tracker = new FakeTrackerServer();
+    beforeAll(() => tracker.start());
+    afterAll(() => tracker.close());
+
+    const start = () =>
+      startInstance({
+        background: false,
+        tracker: 'configured',
+        document: testDocument({ tracker: { kind: 'http', url: tracker.url, timeout_ms: 200 } }),
+      });
+
+    it('acquires drivers over HTTP and meters the outcomes', async () => {
+      const inst = await start();
+      try {
+        const order = await createOrder(inst);
+        const anna = newDriver();
+        await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+        const res = await expectStatus(lookup(inst, order.order_id), 200);
+        expect(res.body.candidate).toMatchObject({ park_db_id: anna.parkDbId, driver_id: anna.driverId });
+        expect(tracker.requests.at(-1)?.body).toEqual({
+          park_db_id: anna.parkDbId,
+          driver_id: anna.driverId,
+          order_id: order.order_id,
+          area_id: 'svo_d',
+        });
+
+        const busy = newDriver();
+        tracker.script(busy, { kind: 'busy' });
+        const second = await createOrder(inst);
+        await expectStatus(enterCode(inst, busy, 'svo_d', second.code), 200);
+        expect((await expectStatus(lookup(inst, second.order_id), 200)).body).toMatchObject({
+          status: 'error',
+          error_code: 'driver_busy',
+        });
+
+        const metrics = await inst.get('/metrics').expect(200);
+        expect(metrics.text).toMatch(/codedispatch_tracker_acquire_duration_seconds_count\{outcome="acquired"\} 1/);
+        expect(metrics.text).toMatch(/codedispatch_tracker_acquire_duration_seconds_count\{outcome="busy"\} 1/);
+      } finally {
+        await inst.close();
+      }
+    });
+
+    it('answers 503 with Retry-After within 2 s when the tracker hangs or fails; the status stays processing', async () => {
+      const inst = await start();
+      try {
+        for (const answer of [{ kind: 'hang' }, { kind: 'status', status: 500 }] as const) {
+          const d = newDriver();
+          tracker.script(d, answer, answer, answer);
+          const order = await createOrder(inst);
+          await expectStatus(enterCode(inst, d, 'svo_d', order.code), 200);
+          const started = Date.now();
+          const res = await expectStatus(lookup(inst, order.order_id), 503);
+          expect(Date.now() - started).toBeLessThan(2000);
+          expect(res.body.code).toBe('tracker_unavailable');
+          expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+          expect((await record(inst, order.order_id)).body.status).toBe('processing');
+        }
+      } finally {
+        await inst.close();
+      }
+    });
+  });
+
+  describe('with an OpenFeature provider', () => {
+    afterEach(() => OpenFeature.clearProviders());
+
+    it('asks the flag code_dispatch with the user as targeting key and the area', async () => {
+      const provider = new TypedInMemoryProvider({
+        code_dispatch: {
+          variants: { on: true, off: false },
+          defaultVariant: 'off',
+          disabled: false,
+          contextEvaluator: (ctx) => (ctx.area_id === 'svo_d' && ctx.targetingKey !== 'blocked-user' ? 'on' : 'off'),
+        },
+      });
+      await OpenFeature.setProviderAndWait('codedispatch-test', provider);
+      const inst = await startInstance({ background: false, openFeatureClient: OpenFeature.getClient('codedispatch-test') });
+      try {
+        await inst
+          .post('/v1/order/create')
+          .set(service())
+          .send({ order_id: newOrderId(), area_id: 'svo_d', user_id: 'u1' })
+          .expect(200);
+        const blocked = await inst
+          .post('/v1/order/create')
+          .set(service())
+          .send({ order_id: newOrderId(), area_id: 'svo_d', user_id: 'blocked-user' })
+          .expect(409);
+        expect(blocked.body.code).toBe('code_dispatch_disabled');
+        // The configured rules no longer decide: zenit is allowed there, but the flag is off.
+        expect(
+          (await inst.post('/v1/order/create').set(service()).send({ order_id: newOrderId(), area_id: 'zenit' })).body.code,
+        ).toBe('code_dispatch_disabled');
+      } finally {
+        await inst.close();
+      }
+    });
+
+    it('is used when a provider is registered globally', async () => {
+      await OpenFeature.setProviderAndWait(
+        new TypedInMemoryProvider({
+          code_dispatch: { variants: { on: true, off: false }, defaultVariant: 'off', disabled: false },
+        }),
+      );
+      const inst = await startInstance({ background: false });
+      try {
+        expect(
+          (await inst.post('/v1/order/create').set(service()).send({ order_id: newOrderId(), area_id: 'svo_d' })).body.code,
+        ).toBe('code_dispatch_disabled');
+      } finally {
+        await inst.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { driver, isIdentifier, type AuthSettings, type ConfigSource, type Driver } from '@codedispatch/core';
+import type { HttpFailure } from './problem';
+
+/*
+ * Who is calling (SPEC §6). Service endpoints take a service token; driver
+ * endpoints take a driver JWT, or the gateway token with both identity
+ * headers. Missing or invalid credentials → 401; valid credentials of the
+ * wrong kind → 403. Tokens are compared as SHA-256 digests with
+ * `timingSafeEqual`, against every configured token, so neither the length
+ * nor the position of a match shows in the timing. Tokens are never logged.
+ */
+
+export type CallerKind = 'service' | 'driver';
+
+export type Caller =
+  | { readonly kind: 'service'; readonly name: string }
+  | { readonly kind: 'driver'; readonly driver: Driver; readonly via: 'jwt' | 'gateway' };
+
+export interface CredentialHeaders {
+  readonly authorization?: string | undefined;
+  readonly parkId?: string | undefined;
+  readonly driverProfileId?: string | undefined;
+}
+
+/** Asymmetric algorithms accepted from a JWKS (HS256 is only for the configured secret). */
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** Digests of the configured tokens, computed once per configuration object. */
+interface TokenTable {
+  readonly services: readonly { readonly name: string; readonly digest: Buffer }[];
+  readonly gateway: Buffer | null;
+}
+
+const unauthorized = (detail: string, presented: boolean): HttpFailure => ({
+  code: 'unauthorized',
+  detail,
+  headers: {
+    'WWW-Authenticate': presented ? 'Bearer realm="codedispatch", error="invalid_token"' : 'Bearer realm="codedispatch"',
+  },
+});
+
+const forbidden = (detail: string): HttpFailure => ({ code: 'forbidden', detail });
+
+export class Authenticator {
+  private readonly tables = new WeakMap<AuthSettings, TokenTable>();
+  private readonly jwks = new Map<string, JWTVerifyGetKey>();
+
+  constructor(private readonly config: ConfigSource) {}
+
+  async authenticate(headers: CredentialHeaders, needed: CallerKind): Promise<E.Either<HttpFailure, Caller>> {
+    const match = BEARER.exec(headers.authorization ?? '');
+    if (headers.authorization === undefined || headers.authorization === '') {
+      return E.left(unauthorized('Authorization: Bearer credentials are required.', false));
+    }
+    if (match === null) return E.left(unauthorized('The Authorization header is not a Bearer token.', true));
+    const token = match[1] as string;
+    const auth = this.config.current().auth;
+    const table = this.tableOf(auth);
+    const presented = digest(token);
+    // Compare against every token, always: no early exit.
+    let service: string | null = null;
+    for (const entry of table.services) {
+      if (timingSafeEqual(presented, entry.digest) && service === null) service = entry.name;
+    }
+    const gateway = table.gateway !== null && timingSafeEqual(presented, table.gateway);
+
+    if (needed === 'service') {
+      if (service !== null) return E.right({ kind: 'service', name: service });
+      if (gateway) return E.left(unauthorized('The gateway token is valid only on driver endpoints.', true));
+      if ((await this.verifyDriverJwt(token, auth)) !== null)
+        return E.left(forbidden('A driver token cannot call a service endpoint.'));
+      return E.left(unauthorized('The token is not valid.', true));
+    }
+
+    if (gateway) {
+      const { parkId, driverProfileId } = headers;
+      if (parkId === undefined || driverProfileId === undefined) {
+        return E.left(unauthorized('The gateway token needs both X-Park-Id and X-Driver-Profile-Id.', true));
+      }
+      if (!isIdentifier(parkId) || !isIdentifier(driverProfileId)) {
+        return E.left(
+          unauthorized('X-Park-Id and X-Driver-Profile-Id must be ids of 1..128 characters without control characters.', true),
+        );
+      }
+      return E.right({ kind: 'driver', driver: driver(parkId, driverProfileId), via: 'gateway' });
+    }
+    if (service !== null) return E.left(forbidden('A service token cannot call a driver endpoint.'));
+    const fromJwt = await this.verifyDriverJwt(token, auth);
+    return fromJwt === null
+      ? E.left(unauthorized('The token is not valid.', true))
+      : E.right({ kind: 'driver', driver: fromJwt, via: 'jwt' });
+  }
+
+  private tableOf(auth: AuthSettings): TokenTable {
+    const cached = this.tables.get(auth);
+    if (cached !== undefined) return cached;
+    const table: TokenTable = {
+      services: Object.entries(auth.serviceTokens).map(([name, token]) => ({ name, digest: digest(token) })),
+      gateway: auth.gatewayToken === null ? null : digest(auth.gatewayToken),
+    };
+    this.tables.set(auth, table);
+    return table;
+  }
+
+  /** The driver of a valid JWT (signature, `exp` required and in the future, audience/issuer if set), else null. */
+  private async verifyDriverJwt(token: string, auth: AuthSettings): Promise<Driver | null> {
+    const settings = auth.driverJwt;
+    if (settings === null || token.split('.').length !== 3) return null;
+    const options = {
+      requiredClaims: ['exp'],
+      ...(settings.audience !== null ? { audience: settings.audience } : {}),
+      ...(settings.issuer !== null ? { issuer: settings.issuer } : {}),
+    };
+    try {
+      const { payload } =
+        settings.hs256Secret !== null
+          ? await jwtVerify(token, new TextEncoder().encode(settings.hs256Secret), { ...options, algorithms: ['HS256'] })
+          : settings.jwksUrl !== null
+            ? await jwtVerify(token, this.jwksOf(settings.jwksUrl), { ...options, algorithms: JWKS_ALGORITHMS })
+            : { payload: null };
+      if (payload === null) return null;
+      const { park_db_id: parkDbId, driver_id: driverId } = payload as Record<string, unknown>;
+      if (typeof parkDbId !== 'string' || typeof driverId !== 'string' || !isIdentifier(parkDbId) || !isIdentifier(driverId))
+        return null;
+      return driver(parkDbId, driverId);
+    } catch {
+      return null; // expired, bad signature, malformed, JWKS unreachable: all invalid credentials
+    }
+  }
+
+  private jwksOf(url: string): JWTVerifyGetKey {
+    let set = this.jwks.get(url);
+    if (set === undefined) {
+      set = createRemoteJWKSet(new URL(url), { timeoutDuration: 2000, cooldownDuration: 30_000 });
+      this.jwks.set(url, set);
+    }
+    return set;
+  }
+}

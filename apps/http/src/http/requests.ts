@@ -1,0 +1,195 @@
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { AreaId, describeValue, OrderId, reportErrors, UserId, type ValidationIssue } from '@codedispatch/core';
+
+/*
+ * The shapes of requests (SPEC §6), as io-ts codecs; each codec and its type
+ * share a name. Decoding never throws: every problem becomes a
+ * `{path, message}` item of the 400 document. Unknown extra fields are
+ * ignored; an optional field given as `null` counts as left out. Strings that
+ * reach the database are refused here when PostgreSQL `text` could not hold
+ * them (NUL, lone surrogates) or when they are absurdly long.
+ */
+
+/** The longest wait a long-poll honours; longer requests are clamped (SPEC §6). */
+export const MAX_WAIT_MS = 10_000;
+export const MAX_CODE_CHARS = 64;
+export const MAX_REASON_CHARS = 1000;
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+const own = (u: Readonly<Record<string, unknown>>, key: string): unknown =>
+  Object.prototype.hasOwnProperty.call(u, key) ? u[key] : undefined;
+
+/** `codec`, answering any failure with one plain-English message at the field itself. */
+const explained = <A, O>(codec: t.Type<A, O, unknown>, expected: string): t.Type<A, O, unknown> =>
+  new t.Type<A, O, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => {
+      const result = codec.validate(u, c);
+      return E.isRight(result) ? result : t.failure(u, c, `expected ${expected}, got ${describeValue(u)}`);
+    },
+    codec.encode,
+  );
+
+const refinedString = <B>(name: string, ok: (s: string) => boolean, expected: string): t.Type<B, string, unknown> =>
+  new t.Type<B, string, unknown>(
+    name,
+    (u): u is B => typeof u === 'string' && ok(u),
+    (u, c) =>
+      typeof u === 'string' && ok(u)
+        ? t.success(u as unknown as B)
+        : t.failure(u, c, `expected ${expected}, got ${describeValue(u)}`),
+    (b) => b as unknown as string,
+  );
+
+// A NUL, or a surrogate half without its partner: PostgreSQL text cannot hold either.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+const ID_RULE = 'a string of 1..128 characters without control characters or surrounding spaces';
+
+// Annotated: the core's brand interfaces are not exported, so declarations must name the id types.
+export const OrderIdField: t.Type<OrderId, string, unknown> = explained(OrderId, `an order id (${ID_RULE})`);
+export const AreaIdField: t.Type<AreaId, string, unknown> = explained(AreaId, `an area id (${ID_RULE})`);
+export const UserIdField: t.Type<UserId, string, unknown> = explained(UserId, `a user id (${ID_RULE})`);
+
+/** What the driver typed, as typed: the core parses it (format and checksum errors are its own 400s). */
+export const TypedCode = refinedString<string>(
+  'TypedCode',
+  (s) => s.length <= MAX_CODE_CHARS && !UNSTORABLE.test(s),
+  `a string of at most ${MAX_CODE_CHARS} characters without NUL`,
+);
+export type TypedCode = t.TypeOf<typeof TypedCode>;
+
+export const Reason = refinedString<string>(
+  'Reason',
+  (s) => s.length <= MAX_REASON_CHARS && !UNSTORABLE.test(s),
+  `a string of at most ${MAX_REASON_CHARS} characters without NUL`,
+);
+export type Reason = t.TypeOf<typeof Reason>;
+
+/** A language tag such as `ru`, `en-GB` or `pt_BR`. */
+export const LocaleTag = refinedString<string>(
+  'LocaleTag',
+  (s) => s.length <= 35 && /^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$/.test(s),
+  'a language tag such as ru or en-GB',
+);
+export type LocaleTag = t.TypeOf<typeof LocaleTag>;
+
+const clampWait = (n: number): number => Math.min(n, MAX_WAIT_MS);
+
+/** A JSON number of milliseconds: a non-negative integer, clamped to 10 000. */
+export const WaitMs = new t.Type<number, number, unknown>(
+  'WaitMs',
+  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_WAIT_MS,
+  (u, c) =>
+    typeof u === 'number' && Number.isInteger(u) && u >= 0
+      ? t.success(clampWait(u))
+      : t.failure(u, c, `expected a non-negative integer number of milliseconds, got ${describeValue(u)}`),
+  t.identity,
+);
+export type WaitMs = t.TypeOf<typeof WaitMs>;
+
+/** `wait_ms` in a query string: digits only, clamped to 10 000. */
+export const WaitMsFromString = new t.Type<number, string, unknown>(
+  'WaitMsFromString',
+  (u): u is number => WaitMs.is(u),
+  (u, c) =>
+    typeof u === 'string' && /^[0-9]+$/.test(u)
+      ? t.success(clampWait(Number(u)))
+      : t.failure(u, c, `expected a non-negative integer number of milliseconds (digits only), got ${describeValue(u)}`),
+  String,
+);
+
+type StructOf<R extends t.Props, O extends t.Props> = { readonly [K in keyof R]: t.TypeOf<R[K]> } & {
+  readonly [K in keyof O]?: t.TypeOf<O[K]>;
+};
+
+/**
+ * A JSON object with `required` and `optional` fields. Reads own properties
+ * only (a `__proto__` key is just a key), ignores unknown ones, and reports
+ * every offending field at once.
+ */
+const struct = <R extends t.Props, O extends t.Props>(
+  name: string,
+  required: R,
+  optional: O,
+): t.Type<StructOf<R, O>, unknown, unknown> => {
+  const validate = (u: unknown, c: t.Context): t.Validation<StructOf<R, O>> => {
+    if (!isRecord(u)) return t.failure(u, c, `expected a JSON object, got ${describeValue(u)}`);
+    const errors: t.ValidationError[] = [];
+    const out: Record<string, unknown> = {};
+    const visit = (props: t.Props, isRequired: boolean): void => {
+      for (const [key, codec] of Object.entries(props)) {
+        const value = own(u, key);
+        const ctx = t.appendContext(c, key, codec, value);
+        if (value === undefined || value === null) {
+          if (isRequired) errors.push({ value, context: ctx, message: value === null ? 'required, got null' : 'required' });
+          continue;
+        }
+        const result = codec.validate(value, ctx);
+        if (E.isLeft(result)) for (const e of result.left) errors.push(e);
+        else out[key] = result.right;
+      }
+    };
+    visit(required, true);
+    visit(optional, false);
+    return errors.length > 0 ? t.failures(errors) : t.success(out as StructOf<R, O>);
+  };
+  return new t.Type<StructOf<R, O>, unknown, unknown>(
+    name,
+    (u): u is StructOf<R, O> => E.isRight(validate(u, [])),
+    validate,
+    t.identity,
+  );
+};
+
+// Each body's type is spelled out: it documents the request, and declarations can name it.
+type Codec<A> = t.Type<A, unknown, unknown>;
+
+export interface CreateOrderBody {
+  readonly order_id: OrderId;
+  readonly area_id: AreaId;
+  readonly user_id?: UserId;
+  readonly locale?: LocaleTag;
+}
+export const CreateOrderBody: Codec<CreateOrderBody> = struct(
+  'CreateOrderBody',
+  { order_id: OrderIdField, area_id: AreaIdField },
+  { user_id: UserIdField, locale: LocaleTag },
+);
+
+export interface CancelOrderBody {
+  readonly order_id: OrderId;
+  readonly reason?: Reason;
+}
+export const CancelOrderBody: Codec<CancelOrderBody> = struct('CancelOrderBody', { order_id: OrderIdField }, { reason: Reason });
+
+export interface AssignBody {
+  readonly area_id: AreaId;
+  readonly code: TypedCode;
+  readonly wait_ms?: WaitMs;
+}
+export const AssignBody: Codec<AssignBody> = struct('AssignBody', { area_id: AreaIdField, code: TypedCode }, { wait_ms: WaitMs });
+
+export interface StatusQuery {
+  readonly order_id: OrderId;
+  readonly wait_ms?: WaitMs;
+}
+export const StatusQuery: Codec<StatusQuery> = struct('StatusQuery', { order_id: OrderIdField }, { wait_ms: WaitMsFromString });
+
+export interface DriversLookupBody {
+  readonly order_id: OrderId;
+}
+export const DriversLookupBody: Codec<DriversLookupBody> = struct('DriversLookupBody', { order_id: OrderIdField }, {});
+
+export interface AssignmentParams {
+  readonly order_id: OrderId;
+}
+export const AssignmentParams: Codec<AssignmentParams> = struct('AssignmentParams', { order_id: OrderIdField }, {});
+
+/** Decodes a request part; the issues name each offending field (`order_id`, `wait_ms`). */
+export const decodeRequest = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<readonly ValidationIssue[], A> =>
+  E.mapLeft(reportErrors)(codec.decode(input));

@@ -1,0 +1,17 @@
+import type { CodeDispatch, ConfigSource } from '@codedispatch/core';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import type { Authenticator } from '../auth';
+import type { LongPoll } from '../long-poll';
+
+/** What the HTTP layer needs; built by the container, or by hand in tests. */
+export interface AppDeps {
+  readonly config: ConfigSource;
+  readonly dispatch: CodeDispatch;
+  readonly authenticator: Authenticator;
+  readonly longPoll: LongPoll;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Whether the database answers (GET /ready). */
+  readonly readiness: () => Promise<boolean>;
+}
