@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { Container, type ResolutionContext } from 'inversify';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import {
+  AREA_DEFAULTS,
   areaId,
   codeSpaceSize,
   ConfigExperiments,
@@ -199,6 +200,16 @@ export const buildContainer = (options: ContainerOptions): Container => {
   }
 
   // ----------------------------------------------------------- background
+  /** Delivered events are kept a week for inspection; failed entries as long as any area's window needs them. */
+  const housekeeping =
+    (repository: AssignmentRepository, relay: OutboxRelay, config: ConfigSource, clock: Clock) => async (): Promise<void> => {
+      if (repository instanceof KyselyAssignmentRepository) {
+        const windows = Object.values(config.current().areas).map((a) => a.attemptsWindowS);
+        const keepS = Math.max(AREA_DEFAULTS.attemptsWindowS, ...windows) + 60;
+        await repository.pruneFailedAttempts(new Date(clock.now().getTime() - keepS * 1000));
+      }
+      await relay.pruneDelivered(7 * 24 * 3600);
+    };
   c.bind<Sweeper>(TOKENS.Sweeper).toDynamicValue(
     (ctx) =>
       new Sweeper(get<CodeDispatch>(ctx, TOKENS.CodeDispatch).sweep, get(ctx, TOKENS.Logger), options.sweepIntervalMs ?? 1000),
@@ -214,6 +225,12 @@ export const buildContainer = (options: ContainerOptions): Container => {
               notifier: get<ChangeNotifier>(ctx, TOKENS.ChangeNotifier),
               relay: get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
               sink: get<ClosableEventSink>(ctx, TOKENS.EventSink),
+              housekeeping: housekeeping(
+                get<AssignmentRepository>(ctx, TOKENS.StorageRepository),
+                get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
+                get<ConfigSource>(ctx, TOKENS.Config),
+                get<Clock>(ctx, TOKENS.Clock),
+              ),
             }
           : {}),
       }),

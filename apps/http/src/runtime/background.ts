@@ -12,11 +12,17 @@ export interface BackgroundParts {
   readonly notifier?: ChangeNotifier;
   readonly relay?: OutboxRelay;
   readonly sink?: ClosableEventSink;
+  /** Deletes what no rule needs any more (old failed entries, delivered events). */
+  readonly housekeeping?: () => Promise<void>;
 }
+
+/** Housekeeping is cheap but not urgent: every ten minutes, and once at start. */
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
 /** The work an instance does besides answering requests: notifier, relay, sweeps. */
 export class Background {
   private started = false;
+  private housekeepingTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly parts: BackgroundParts) {}
 
@@ -26,6 +32,13 @@ export class Background {
     await this.parts.notifier?.start();
     await this.parts.relay?.start();
     this.parts.sweeper.start();
+    const { housekeeping, logger } = this.parts;
+    if (housekeeping !== undefined) {
+      const run = (): void => void housekeeping().catch((e: unknown) => logger.warn('housekeeping failed', errorFields(e)));
+      run();
+      this.housekeepingTimer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
+      this.housekeepingTimer.unref();
+    }
   }
 
   /** Answers every waiting long-poll now with the current state. */
@@ -43,6 +56,8 @@ export class Background {
         logger.warn(`shutdown: ${what} failed`, errorFields(e));
       }
     };
+    if (this.housekeepingTimer !== null) clearInterval(this.housekeepingTimer);
+    this.housekeepingTimer = null;
     await step('sweeper', () => sweeper.stop());
     await step('outbox relay', () => relay?.stop());
     await step('notifier', () => notifier?.stop());
