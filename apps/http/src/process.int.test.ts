@@ -1,0 +1,205 @@
+/**
+ * The service as a process, against real outside servers: an HTTP tracker
+ * and a webhook receiver (SPEC §7). A code entry whose event could not be
+ * delivered yet survives a SIGKILL: after a restart the event arrives, signed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { driver } from '@codedispatch/core';
+import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
+import { verifyWebhookSignature } from '@codedispatch/processing-queue';
+import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
+
+const ROOT = resolve(__dirname, '../../..');
+const WEBHOOK_SECRET = 'webhook-secret-for-process-test';
+
+interface Received {
+  readonly body: Record<string, unknown>;
+  readonly signed: boolean;
+}
+
+/** A webhook receiver that answers 503 until told to accept. */
+class WebhookReceiver {
+  accepting = false;
+  readonly events: Received[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (!this.accepting) return void res.writeHead(503).end();
+      const raw = Buffer.concat(chunks);
+      const signature = req.headers['x-codedispatch-signature'];
+      this.events.push({
+        body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
+        signed: verifyWebhookSignature(raw, typeof signature === 'string' ? signature : undefined, WEBHOOK_SECRET),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  url = '';
+  start(): Promise<void> {
+    return new Promise((ok) =>
+      this.server.listen(0, '127.0.0.1', () => {
+        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
+        ok();
+      }),
+    );
+  }
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((ok) => this.server.close(() => ok()));
+  }
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+
+const waitFor = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/** Storage for the process: a fresh database on the real server when there is one, else PGlite files. */
+const storages: readonly ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+describe.each(storages)('the service process on %s', (storage) => {
+  const tracker = new FakeTrackerServer();
+  const receiver = new WebhookReceiver();
+  const dir = mkdtempSync(join(tmpdir(), 'codedispatch-process-'));
+  let databaseUrl: string | undefined;
+  let dbName = '';
+  let child: ChildProcess | null = null;
+  let base = '';
+
+  const startService = async (): Promise<void> => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // The service itself, not a launcher: SIGKILL must hit the process that holds the work.
+    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/http/src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        CODEDISPATCH_CONFIG: join(dir, 'config.yaml'),
+        PGLITE_DATA_DIR: join(dir, 'pglite'),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
+        LOG_LEVEL: 'warn',
+        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.jest.json'),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor('the service to be ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined), 90_000);
+  };
+
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    await tracker.start();
+    await receiver.start();
+    if (storage === 'postgres') {
+      dbName = `cd_proc_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`create database ${dbName}`);
+      await admin.end();
+      const url = new URL(process.env.TEST_DATABASE_URL as string);
+      url.pathname = `/${dbName}`;
+      databaseUrl = url.toString();
+    }
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      [
+        'areas: {svo_d: {driver_due_offset_s: 120}}',
+        `auth: {service_tokens: {ordercommit: "${SERVICE_TOKEN}"}, driver_jwt: {hs256_secret: "${JWT_SECRET}"}}`,
+        `tracker: {kind: http, url: "${tracker.url}", timeout_ms: 300}`,
+        `processing_queue: {sink: webhook, webhook_url: "${receiver.url}", webhook_secret: "${WEBHOOK_SECRET}"}`,
+      ].join('\n'),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await tracker.close();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (dbName) {
+      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+    }
+  });
+
+  it('delivers the event of a code entry made just before a SIGKILL, and runs the whole flow', async () => {
+    await startService();
+    const created = await call('POST', '/v1/order/create', SERVICE_TOKEN, { order_id: 'proc-1', area_id: 'svo_d' });
+    expect(created.status).toBe(200);
+    const anna = driver('park-7', 'anna');
+    const entered = await call('POST', '/v1/order/assign', await driverJwt(anna), { area_id: 'svo_d', code: created.body.code });
+    expect(entered).toMatchObject({ status: 200, body: { status: 'processing' } });
+
+    // Killed right after the commit: the receiver has refused the event so far.
+    const killed = child as ChildProcess | null;
+    killed?.kill('SIGKILL');
+    await new Promise((r) => killed?.once('exit', r));
+    expect(receiver.events).toHaveLength(0);
+
+    receiver.accepting = true;
+    await startService();
+    const [event] = await waitFor('the event after the restart', async () =>
+      receiver.events.length > 0 ? receiver.events : undefined,
+    );
+    expect(event).toEqual({
+      signed: true,
+      body: expect.objectContaining({
+        type: 'code_dispatch.code_entered',
+        order_id: 'proc-1',
+        area_id: 'svo_d',
+        park_db_id: 'park-7',
+        driver_id: 'anna',
+        attempt: 1,
+        event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      }),
+    });
+
+    // Processing's lookup acquires the driver in the (HTTP) tracker.
+    const looked = await call('POST', '/v1/drivers-lookup', SERVICE_TOKEN, { order_id: 'proc-1' });
+    expect(looked).toMatchObject({
+      status: 200,
+      body: {
+        status: 'assigned',
+        candidate: { park_db_id: 'park-7', driver_id: 'anna', position: { lat: 55.9726, lon: 37.4146 } },
+      },
+    });
+    expect(tracker.requests.at(-1)?.body).toEqual({
+      park_db_id: 'park-7',
+      driver_id: 'anna',
+      order_id: 'proc-1',
+      area_id: 'svo_d',
+    });
+    expect(receiver.events).toHaveLength(1);
+  }, 240_000);
+});
