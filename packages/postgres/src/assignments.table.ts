@@ -1,37 +1,25 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import {
   areaId,
+  changeFromJson,
+  changeToJson,
   driver,
   orderId,
   FINAL_ERROR_CODES,
   RETRYABLE_ERROR_CODES,
-  type Actor,
   type Assignment,
   type AssignmentErrorCode,
-  type Change,
+  type ChangeJson,
   type Status,
 } from '@codedispatch/core';
+
+// The change log is stored in the core's wire form (SPEC §3).
+export { actorToJson, actorFromJson, changeToJson, changeFromJson, type ActorJson, type ChangeJson } from '@codedispatch/core';
 
 /*
  * `code_dispatch.assignments` (SPEC §3) and the mapping between its rows and
  * the core's `Assignment`. This file is the only place that knows both shapes.
  */
-
-/** One change-log entry as stored in `changes` (and as the API shows it). */
-export type ActorJson =
-  | { readonly kind: 'service'; readonly name: string }
-  | { readonly kind: 'driver'; readonly park_db_id: string; readonly driver_id: string }
-  | { readonly kind: 'system' };
-
-export interface ChangeJson {
-  /** ISO-8601 UTC with milliseconds. */
-  readonly at: string;
-  readonly from: Status | null;
-  readonly to: Status;
-  readonly actor: ActorJson;
-  readonly error_code?: AssignmentErrorCode;
-  readonly reason?: string;
-}
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -57,52 +45,6 @@ export interface AssignmentsTable {
 
 export type AssignmentRow = Selectable<AssignmentsTable>;
 export type NewAssignmentRow = Insertable<AssignmentsTable>;
-
-// ------------------------------------------------------------------ changes
-
-export const actorToJson = (actor: Actor): ActorJson => {
-  switch (actor.kind) {
-    case 'service':
-      return { kind: 'service', name: actor.name };
-    case 'driver':
-      return { kind: 'driver', park_db_id: actor.driver.parkDbId, driver_id: actor.driver.driverId };
-    case 'system':
-      return { kind: 'system' };
-    default:
-      return absurd(actor);
-  }
-};
-
-export const actorFromJson = (json: ActorJson): Actor => {
-  switch (json.kind) {
-    case 'service':
-      return { kind: 'service', name: json.name };
-    case 'driver':
-      return { kind: 'driver', driver: driver(json.park_db_id, json.driver_id) };
-    case 'system':
-      return { kind: 'system' };
-    default:
-      return absurd(json);
-  }
-};
-
-export const changeToJson = (change: Change): ChangeJson => ({
-  at: change.at.toISOString(),
-  from: change.from,
-  to: change.to,
-  actor: actorToJson(change.actor),
-  ...(change.errorCode !== undefined ? { error_code: change.errorCode } : {}),
-  ...(change.reason !== undefined ? { reason: change.reason } : {}),
-});
-
-export const changeFromJson = (json: ChangeJson): Change => ({
-  at: new Date(json.at),
-  from: json.from,
-  to: json.to,
-  actor: actorFromJson(json.actor),
-  ...(json.error_code !== undefined && json.error_code !== null ? { errorCode: json.error_code } : {}),
-  ...(json.reason !== undefined && json.reason !== null ? { reason: json.reason } : {}),
-});
 
 // ------------------------------------------------------------------ records
 
@@ -177,6 +119,3 @@ export const predicates = (q = '') => ({
   final: `(${q}status = 'assigned' or (${q}status = 'error' and ${q}error_code is not null and ${q}error_code in (${FINAL_ERROR_SQL})))`,
 });
 
-const absurd = (x: never): never => {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-};

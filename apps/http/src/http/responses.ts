@@ -1,11 +1,12 @@
 import {
   areaSettingsOf,
   displayCode,
+  changeToJson,
   driverMessage,
-  type Actor,
+  type ActorJson,
   type Assignment,
   type AssignmentErrorCode,
-  type Change,
+  type ChangeJson,
   type DispatchConfig,
   type Locale,
   type LookupResult,
@@ -119,43 +120,9 @@ export const lookupResponse = (r: LookupResult): LookupResponse => ({
   ...(r.assignment.errorCode !== null ? { error_code: r.assignment.errorCode } : {}),
 });
 
-export type ActorResponse =
-  | { readonly kind: 'service'; readonly name: string }
-  | { readonly kind: 'driver'; readonly park_db_id: string; readonly driver_id: string }
-  | { readonly kind: 'system' };
-
-const actorResponse = (actor: Actor): ActorResponse => {
-  switch (actor.kind) {
-    case 'service':
-      return { kind: 'service', name: actor.name };
-    case 'driver':
-      return { kind: 'driver', park_db_id: actor.driver.parkDbId, driver_id: actor.driver.driverId };
-    case 'system':
-      return { kind: 'system' };
-    default: {
-      const never: never = actor;
-      return never;
-    }
-  }
-};
-
-export interface ChangeResponse {
-  readonly at: string;
-  readonly from: Status | null;
-  readonly to: Status;
-  readonly actor: ActorResponse;
-  readonly error_code?: AssignmentErrorCode;
-  readonly reason?: string;
-}
-
-const changeResponse = (c: Change): ChangeResponse => ({
-  at: iso(c.at),
-  from: c.from,
-  to: c.to,
-  actor: actorResponse(c.actor),
-  ...(c.errorCode !== undefined ? { error_code: c.errorCode } : {}),
-  ...(c.reason !== undefined ? { reason: c.reason } : {}),
-});
+/** The change log as the API shows it: the core's wire form (SPEC §3). */
+export type ActorResponse = ActorJson;
+export type ChangeResponse = ChangeJson;
 
 export interface AssignmentResponse {
   readonly order_id: string;
@@ -191,5 +158,5 @@ export const assignmentResponse = (config: DispatchConfig, a: Assignment): Assig
   created_at: iso(a.createdAt),
   updated_at: iso(a.updatedAt),
   expires_at: iso(a.expiresAt),
-  changes: a.changes.map(changeResponse),
+  changes: a.changes.map(changeToJson),
 });
