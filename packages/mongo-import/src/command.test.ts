@@ -145,6 +145,23 @@ describe('import-mongo', () => {
     expect(run.stderr).toContain('rejected   1 → ');
   });
 
+  it('uses the fallback configuration when none is named', async () => {
+    const w = world();
+    goodDumps(w);
+    const stdout = new Collect();
+    const stderr = new Collect();
+    const fallback = { name: 'the demo configuration', document: { areas: { svo_d: {}, zenit: {} } } };
+    const code = await runImportMongo(
+      ['--codes', 'codes.jsonl'],
+      { stdout, stderr, env: {}, cwd: w.dir, now: () => NOW },
+      opener(w),
+      fallback,
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(report(stdout.text).unknown_areas).toEqual({});
+    expect(stderr.text).toContain('using the demo configuration');
+  });
+
   it('an explicit reject file is created even when nothing is rejected', async () => {
     const w = world();
     goodDumps(w);

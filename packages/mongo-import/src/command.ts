@@ -125,7 +125,18 @@ const summary = (report: ImportReport, rejectsFile: string | null, target: strin
  * `import-mongo` (SPEC §9) with its world passed in: the streams, the
  * environment and how to open the sink. Resolves to the exit code.
  */
-export const runImportMongo = async (argv: readonly string[], io: CommandIo, openSink: OpenSink): Promise<number> => {
+/** The configuration used when none is named: its name for messages, and the document. */
+export interface FallbackConfig {
+  readonly name: string;
+  readonly document: unknown;
+}
+
+export const runImportMongo = async (
+  argv: readonly string[],
+  io: CommandIo,
+  openSink: OpenSink,
+  fallback?: FallbackConfig,
+): Promise<number> => {
   const say = (text: string): void => void io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   const usage = (message: string): number => {
     say(`import-mongo: ${message}\n\n${USAGE}`);
@@ -152,12 +163,19 @@ export const runImportMongo = async (argv: readonly string[], io: CommandIo, ope
   }
 
   const configPath = args.right.config ?? (io.env.CODEDISPATCH_CONFIG || null);
-  const config = await loadConfig(configPath === null ? null : resolve(cwd, configPath));
+  const config =
+    configPath === null && fallback !== undefined
+      ? E.mapLeft((issues: readonly { path: string; message: string }[]) => formatConfigIssues(issues))(
+          decodeConfig(fallback.document),
+        )
+      : await loadConfig(configPath === null ? null : resolve(cwd, configPath));
   if (E.isLeft(config)) {
     say(`import-mongo: ${config.left}`);
     return EXIT.usage;
   }
-  if (configPath === null) {
+  if (configPath === null && fallback !== undefined) {
+    say(`import-mongo: no configuration (--config or CODEDISPATCH_CONFIG): using ${fallback.name}`);
+  } else if (configPath === null) {
     say(
       'import-mongo: no configuration (--config or CODEDISPATCH_CONFIG): built-in defaults, no configured areas — every area is counted in unknown_areas and expires codes after the default order_expire_s (1800 s)',
     );
