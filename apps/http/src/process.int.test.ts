@@ -132,7 +132,8 @@ describe.each(storages)('the service process on %s', (storage) => {
     writeFileSync(
       join(dir, 'config.yaml'),
       [
-        'areas: {svo_d: {driver_due_offset_s: 120}}',
+        // A generous processing timeout: a restart on a loaded machine must not time the attempt out.
+        'areas: {svo_d: {driver_due_offset_s: 120, processing_timeout_s: 3600}}',
         `auth: {service_tokens: {ordercommit: "${SERVICE_TOKEN}"}, driver_jwt: {hs256_secret: "${JWT_SECRET}"}}`,
         `tracker: {kind: http, url: "${tracker.url}", timeout_ms: 300}`,
         `processing_queue: {sink: webhook, webhook_url: "${receiver.url}", webhook_secret: "${WEBHOOK_SECRET}"}`,
