@@ -75,12 +75,8 @@ export class EnterCodeUseCase {
         : this.failed(area, driver, now, { code: 'code_already_in_use' });
     }
 
-    const held = await this.repository.findProcessingByDriver(driver);
-    if (held !== null && held.orderId !== active.orderId) {
-      const current = await settle(this.repository, config, held, now);
-      if (current.status === 'processing') return E.left({ code: 'driver_has_active_assignment', orderId: held.orderId });
-    }
-
+    // The database refuses a second `processing` for the driver; only then is
+    // his other assignment read (it may just be a timeout nobody swept yet).
     const moved = transition(active, { type: 'code_entered', driver }, now);
     if (E.isLeft(moved)) return 'conflict';
     const outcome = await this.repository.applyTransition({
@@ -92,10 +88,16 @@ export class EnterCodeUseCase {
     switch (outcome.kind) {
       case 'applied':
         return E.right(outcome.assignment);
-      case 'driver_has_processing':
-        return E.left({ code: 'driver_has_active_assignment', orderId: active.orderId });
       case 'conflict':
         return 'conflict';
+      case 'driver_has_processing': {
+        const held = await this.repository.findProcessingByDriver(driver);
+        if (held === null) return 'conflict';
+        const current = await settle(this.repository, config, held, now);
+        return current.status === 'processing'
+          ? E.left({ code: 'driver_has_active_assignment', orderId: held.orderId })
+          : 'conflict';
+      }
     }
   }
 
