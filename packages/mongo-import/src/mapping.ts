@@ -177,7 +177,14 @@ export const readLegacyCode = (doc: Doc): E.Either<Rejection, LegacyCode> => {
   const expire = date(doc, CODE_FIELDS.expire);
   if (E.isLeft(expire)) return reject(expire.left);
 
-  return E.right({ orderId: id.right, code, areaId: area.right, created: created.right, expire: expire.right, idTime: objectIdTime(doc) });
+  return E.right({
+    orderId: id.right,
+    code,
+    areaId: area.right,
+    created: created.right,
+    expire: expire.right,
+    idTime: objectIdTime(doc),
+  });
 };
 
 /** A `code_dispatch_assignments` document → `LegacyAssignment`; a status or error that does not map rejects it. */

@@ -1,26 +1,19 @@
-import { sql, type QueryExecutorProvider } from 'kysely';
-import { KyselyAssignmentRepository, migrateToLatest, openDatabase } from '@codedispatch/postgres';
+import { isMigrated, KyselyAssignmentRepository, migrateToLatest, openDatabase } from '@codedispatch/postgres';
 import type { LegacyAssignmentSink, OpenSink } from './sink';
 
 /*
  * The PostgreSQL adapter of the sink: writes through the repository of
  * @codedispatch/postgres (`importLegacyAssignments`: ON CONFLICT (order_id)
- * DO NOTHING = skipped, an active-code clash = conflict); which orders exist is
- * one query per batch on `code_dispatch.assignments` (SPEC §3).
+ * DO NOTHING = skipped, an active-code clash = conflict; `existingOrderIds`:
+ * one query per batch). All SQL stays in that package.
  */
 
 export const postgresSink = (
-  repository: Pick<KyselyAssignmentRepository, 'importLegacyAssignments'>,
-  db: QueryExecutorProvider,
+  repository: Pick<KyselyAssignmentRepository, 'importLegacyAssignments' | 'existingOrderIds'>,
   options: { readonly tableExists?: boolean } = {},
 ): LegacyAssignmentSink => ({
-  async existingOrderIds(ids) {
-    if (ids.length === 0 || options.tableExists === false) return new Set();
-    const { rows } = await sql<{
-      order_id: string;
-    }>`select order_id from code_dispatch.assignments where order_id = any(${ids})`.execute(db);
-    return new Set(rows.map((r) => r.order_id));
-  },
+  existingOrderIds: (ids) =>
+    options.tableExists === false ? Promise.resolve(new Set<string>()) : repository.existingOrderIds(ids),
   write: (records) => repository.importLegacyAssignments(records),
 });
 
@@ -31,16 +24,10 @@ export const openPostgresSink: OpenSink = async ({ env, dryRun }) => {
   const database = await openDatabase(databaseUrl !== undefined ? { databaseUrl } : { pgliteDataDir });
   try {
     let tableExists = true;
-    if (dryRun) {
-      const { rows } = await sql<{
-        found: boolean;
-      }>`select to_regclass('code_dispatch.assignments') is not null as found`.execute(database.db);
-      tableExists = rows[0]?.found === true;
-    } else {
-      await migrateToLatest(database.db);
-    }
+    if (dryRun) tableExists = await isMigrated(database.db);
+    else await migrateToLatest(database.db);
     return {
-      sink: postgresSink(new KyselyAssignmentRepository(database.db), database.db, { tableExists }),
+      sink: postgresSink(new KyselyAssignmentRepository(database.db), { tableExists }),
       target: databaseUrl !== undefined ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${pgliteDataDir}`,
       close: () => database.close(),
     };

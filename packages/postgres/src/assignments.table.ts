@@ -118,4 +118,3 @@ export const predicates = (q = '') => ({
   /** Nothing can happen any more: the code is released. */
   final: `(${q}status = 'assigned' or (${q}status = 'error' and ${q}error_code is not null and ${q}error_code in (${FINAL_ERROR_SQL})))`,
 });
-

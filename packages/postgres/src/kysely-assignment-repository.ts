@@ -322,6 +322,17 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
    * whose active code or processing driver is taken, or that breaks a rule of
    * the table, is returned as a conflict. Never throws for the data.
    */
+  /** Which of these orders already have a record (one query; the import's idempotence check). */
+  async existingOrderIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom(ASSIGNMENTS)
+      .select('order_id')
+      .where('order_id', '=', sql<string>`any(${[...ids]})`)
+      .execute();
+    return new Set(rows.map((r) => r.order_id));
+  }
+
   async importLegacyAssignments(records: readonly Assignment[]): Promise<ImportResult> {
     const conflicts: ImportConflict[] = [];
     const valid: Assignment[] = [];

@@ -114,6 +114,12 @@ export interface MigrationReport {
  * Brings the schema to the latest migration. Idempotent, and safe to run from
  * several instances at once (Kysely takes a lock). Throws when a migration fails.
  */
+/** Whether the migrations have created the schema's assignments table (a dry run must not create it). */
+export const isMigrated = async <DB>(db: Kysely<DB>): Promise<boolean> => {
+  const { rows } = await sql<{ found: boolean }>`select to_regclass(${`${SCHEMA}.assignments`}) is not null as found`.execute(db);
+  return rows[0]?.found === true;
+};
+
 export const migrateToLatest = async <DB>(db: Kysely<DB>): Promise<MigrationReport> => {
   const { error, results } = await migrator(db as Kysely<unknown>).migrateToLatest();
   const failed = results?.find((r: MigrationResult) => r.status === 'Error');

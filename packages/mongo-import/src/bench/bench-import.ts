@@ -51,7 +51,7 @@ const postgresTarget = (name: string, databaseUrl: string | undefined): Target =
     const database = await openDatabase(databaseUrl !== undefined ? { databaseUrl } : { pgliteDataDir: 'memory' });
     await migrateToLatest(database.db);
     return {
-      sink: postgresSink(new KyselyAssignmentRepository(database.db), database.db),
+      sink: postgresSink(new KyselyAssignmentRepository(database.db)),
       target: name,
       close: () => database.close(),
       cleanup: async () => {

@@ -43,10 +43,18 @@ const config: DispatchConfig = {
   areas: { [AREA]: { areaId: AREA, instructions: {}, generator, ...AREA_DEFAULTS } },
   auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
   tracker: { kind: 'memory' },
-  processingQueue: { sink: 'embedded', webhookUrl: null, webhookSecret: null, amqpUrl: null, amqpExchange: 'codedispatch', maxAttempts: 25 },
+  processingQueue: {
+    sink: 'embedded',
+    webhookUrl: null,
+    webhookSecret: null,
+    amqpUrl: null,
+    amqpExchange: 'codedispatch',
+    maxAttempts: 25,
+  },
 };
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 /** Fill the area with `count` active codes, in bulk. */
 const prefill = async (handle: DatabaseHandle, count: number): Promise<void> => {
@@ -78,7 +86,12 @@ const measure = async (handle: DatabaseHandle, level: number): Promise<{ p50: nu
   const times: number[] = [];
   for (let i = 0; i < CREATES + 20; i++) {
     const started = performance.now();
-    const created = await dispatch.createOrder.execute({ orderId: orderId(`b-${run}-${i}`), areaId: areaId(AREA), userId: null, service: 'bench' })();
+    const created = await dispatch.createOrder.execute({
+      orderId: orderId(`b-${run}-${i}`),
+      areaId: areaId(AREA),
+      userId: null,
+      service: 'bench',
+    })();
     const elapsed = performance.now() - started;
     if (E.isLeft(created)) throw new Error(`create failed at ${level}: ${created.left.code}`);
     if (i >= 20) times.push(elapsed); // the first ones warm up caches and the JIT
@@ -121,7 +134,9 @@ const report = async (name: string, handle: DatabaseHandle): Promise<void> => {
   const rows: { level: string; p50: number; p99: number; mean: number }[] = [];
   for (const level of LEVELS) rows.push({ level: `${level * 100} %`, ...(await measure(handle, level)) });
   const base = rows[0]!;
-  console.log(`\n${name}: create latency, code space ${codeSpaceSize(generator)} (length ${LENGTH}), ${CREATES} creates per level`);
+  console.log(
+    `\n${name}: create latency, code space ${codeSpaceSize(generator)} (length ${LENGTH}), ${CREATES} creates per level`,
+  );
   console.log('fill     p50 ms   p99 ms   mean ms   p50 ratio   p99 ratio');
   for (const r of rows) {
     console.log(
