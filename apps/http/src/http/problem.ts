@@ -93,7 +93,7 @@ export const problemType = (code: ProblemCode): string => `urn:codedispatch:prob
 export interface HttpFailure {
   readonly code: ProblemCode;
   readonly detail?: string;
-  /** The offending fields of a 400 `invalid_request`. */
+  /** The offending fields of a 400 (SPEC §6: every 400 names them). */
   readonly errors?: readonly ValidationIssue[];
   /** Seconds, for 429 and 503 answers. */
   readonly retryAfterS?: number;
@@ -144,9 +144,11 @@ export const fromDomainError = (e: DomainError): HttpFailure => {
     case 'code_space_exhausted':
       return { code: e.code, detail: `Every code of area ${JSON.stringify(e.areaId)} is in use or cooling down.` };
     case 'invalid_code_format':
-      return { code: e.code, detail: e.detail };
-    case 'invalid_code_checksum':
-      return { code: e.code, detail: 'The check character does not match: a character is mistyped or two are swapped.' };
+      return { code: e.code, detail: e.detail, errors: [{ path: 'code', message: e.detail }] };
+    case 'invalid_code_checksum': {
+      const detail = 'The check character does not match: a character is mistyped or two are swapped.';
+      return { code: e.code, detail, errors: [{ path: 'code', message: detail }] };
+    }
     case 'code_not_found':
       return { code: e.code, detail: 'No active order in this area has this code.' };
     case 'code_already_in_use':
@@ -205,7 +207,7 @@ export const toProblem = (failure: HttpFailure, options: RenderOptions = {}): Re
     status,
     code: failure.code,
     detail: failure.detail ?? TITLE_OF[failure.code],
-    ...(failure.code === 'invalid_request' ? { errors: failure.errors ?? [] } : {}),
+    ...(status === 400 ? { errors: failure.errors ?? [] } : {}),
     ...(failure.assignmentStatus !== undefined ? { assignment_status: failure.assignmentStatus } : {}),
     ...(withMessage && options.driverLocale !== undefined ? { message: messageFor(failure.code, options.driverLocale) } : {}),
   };
