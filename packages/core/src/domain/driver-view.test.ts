@@ -60,6 +60,38 @@ describe('driverView', () => {
     expect(driverView(a, anna)).toMatchObject({ kind: 'earlier_attempt', errorCode: 'processing_timeout', updatedAt: at(4) });
   });
 
+  it.each([
+    ['the order expires', { type: 'expired' } as AssignmentEvent],
+    ['the order is cancelled', { type: 'cancelled', by: 'ordercommit' } as AssignmentEvent],
+  ])('keeps showing the last driver his own failure when %s afterwards', (_, after) => {
+    const failed = run({ type: 'code_entered', driver: anna }, { type: 'lookup_failed', errorCode: 'driver_not_found_in_tracker', by: 'p' });
+    const moved = transition(failed, after, at(1801));
+    if (E.isLeft(moved)) throw new Error(JSON.stringify(moved.left));
+    const a = moved.right.assignment;
+    expect(a.errorCode).not.toBe('driver_not_found_in_tracker');
+    expect(driverView(a, anna)).toEqual({
+      kind: 'earlier_attempt',
+      status: 'error',
+      errorCode: 'driver_not_found_in_tracker',
+      updatedAt: at(2),
+    });
+  });
+
+  it('shows the driver the current state again once he enters the code anew', () => {
+    const a = run(
+      { type: 'code_entered', driver: anna },
+      { type: 'lookup_failed', errorCode: 'driver_busy', by: 'p' },
+      { type: 'code_entered', driver: anna },
+      { type: 'driver_acquired', by: 'p' },
+    );
+    expect(driverView(a, anna)).toEqual({ kind: 'current', status: 'assigned', errorCode: null, updatedAt: at(4) });
+  });
+
+  it('shows the driver in processing a cancellation as the end of his attempt', () => {
+    const a = run({ type: 'code_entered', driver: anna }, { type: 'cancelled', by: 'ordercommit' });
+    expect(driverView(a, anna)).toMatchObject({ kind: 'current', status: 'error', errorCode: 'order_cancelled' });
+  });
+
   it('does not confuse drivers with the same driver_id in different parks', () => {
     const a = run({ type: 'code_entered', driver: anna });
     expect(driverView(a, driver('park2', 'anna'))).toEqual({ kind: 'none' });

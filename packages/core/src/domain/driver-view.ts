@@ -23,23 +23,29 @@ export type DriverView =
   /** Anyone else sees nothing: other orders must not leak. */
   | { readonly kind: 'none' };
 
+/**
+ * Replays the change log: each attempt starts when a driver moves the record
+ * to processing and ends when it leaves processing. A driver whose latest
+ * attempt failed sees that failure for good — another driver's entry, expiry
+ * or cancellation afterwards belong to the order, not to his attempt.
+ */
 export const driverView = (a: Assignment, viewer: Driver): DriverView => {
-  if (sameDriver(a.driver, viewer)) {
-    return { kind: 'current', status: a.status, errorCode: a.errorCode, updatedAt: a.updatedAt };
-  }
-  // Replay the log: each attempt starts when a driver moves the record to
-  // processing, and ends when it leaves processing.
   let attemptDriver: Driver | null = null;
-  let failure: { errorCode: AssignmentErrorCode; at: Date } | null = null;
-  for (const change of a.changes) {
+  let failure: { errorCode: AssignmentErrorCode; at: Date; last: boolean } | null = null;
+  a.changes.forEach((change, i) => {
     if (change.to === 'processing' && change.actor.kind === 'driver') {
       attemptDriver = change.actor.driver;
-    } else if (change.from === 'processing' && change.to === 'error' && change.errorCode !== undefined) {
-      if (sameDriver(attemptDriver, viewer)) failure = { errorCode: change.errorCode, at: change.at };
+      if (sameDriver(attemptDriver, viewer)) failure = null; // a new attempt of his own
+    } else if (change.from === 'processing') {
+      if (sameDriver(attemptDriver, viewer) && change.to === 'error' && change.errorCode !== undefined) {
+        failure = { errorCode: change.errorCode, at: change.at, last: i === a.changes.length - 1 };
+      }
       attemptDriver = null;
     }
-  }
-  return failure === null
-    ? { kind: 'none' }
-    : { kind: 'earlier_attempt', status: 'error', errorCode: failure.errorCode, updatedAt: failure.at };
+  });
+  const current: DriverView = { kind: 'current', status: a.status, errorCode: a.errorCode, updatedAt: a.updatedAt };
+  if (failure === null) return sameDriver(a.driver, viewer) ? current : { kind: 'none' };
+  // Nothing has happened since his attempt failed: the record is that failure.
+  const { errorCode, at, last } = failure;
+  return last ? current : { kind: 'earlier_attempt', status: 'error', errorCode, updatedAt: at };
 };

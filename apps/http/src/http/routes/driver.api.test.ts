@@ -10,6 +10,7 @@ import {
   newDriver,
   newOrderId,
   outboxCount,
+  record,
   RecordingSink,
   service,
   sleep,
@@ -90,13 +91,16 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
     it('refuses a malformed code and a mistyped one before any lookup (400)', async () => {
       const order = await createOrder(inst);
       const format = await expectStatus(enterCode(inst, newDriver(), 'svo_d', '12345'), 400);
-      expect(format.body).toMatchObject({ code: 'invalid_code_format', message: expect.any(String) });
-      expect(format.body).not.toHaveProperty('errors');
+      expect(format.body).toMatchObject({
+        code: 'invalid_code_format',
+        message: expect.any(String),
+        errors: [{ path: 'code', message: expect.any(String) }],
+      });
       const typo = await expectStatus(
         enterCode(inst, newDriver(), 'svo_d', swapLastTwo(order.code) === order.code ? '000001' : swapLastTwo(order.code)),
         400,
       );
-      expect(typo.body.code).toBe('invalid_code_checksum');
+      expect(typo.body).toMatchObject({ code: 'invalid_code_checksum', errors: [{ path: 'code', message: expect.any(String) }] });
     });
 
     it('answers 404 code_not_found for a code nobody holds, and for a cancelled order', async () => {
@@ -249,6 +253,28 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
       const stranger = await expectStatus(status(inst, newDriver(), order.order_id), 404);
       expect(stranger.body).toMatchObject({ code: 'assignment_not_found', message: expect.any(String) });
       expect((await status(inst, anna, newOrderId())).status).toBe(404);
+    });
+
+    it('keeps showing a failed driver his own error after the order is cancelled or expires', async () => {
+      const base = testDocument();
+      inst.setDocument({
+        ...base,
+        experiment: { enabled: true },
+        areas: { ...(base.areas as Record<string, unknown>), brief: { order_expire_s: 1 } },
+      });
+      for (const end of ['cancel', 'expire'] as const) {
+        const order = await createOrder(inst, end === 'cancel' ? 'svo_d' : 'brief');
+        const anna = newDriver();
+        inst.tracker.script(anna, { kind: 'not_found' });
+        await expectStatus(enterCode(inst, anna, order.area_id, order.code), 200);
+        await expectStatus(lookup(inst, order.order_id), 200);
+        if (end === 'cancel') await inst.post('/v1/order/cancel').set(service()).send({ order_id: order.order_id }).expect(200);
+        else await sleep(1_100);
+        const ended = await expectStatus(record(inst, order.order_id), 200);
+        expect(ended.body.error_code).toBe(end === 'cancel' ? 'order_cancelled' : 'expired');
+        const view = await expectStatus(status(inst, anna, order.order_id), 200);
+        expect(view.body).toMatchObject({ status: 'error', error_code: 'driver_not_found_in_tracker', message: expect.any(String) });
+      }
     });
 
     it('localises the message by Accept-Language', async () => {
