@@ -26,7 +26,7 @@ const specExample = () => ({
   },
   auth: {
     service_tokens: { ordercommit: 'ordercommit-token-1', processing: 'processing-token-2' },
-    driver_jwt: { hs256_secret: 'a-secret-of-at-least-16-chars' },
+    driver_jwt: { hs256_secret: 'a-secret-of-at-least-32-bytes-0123456789' },
     gateway_token: 'gateway-token-3',
   },
   tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeout_ms: 300 },
@@ -78,7 +78,7 @@ describe('decodeConfig: SPEC §8 example', () => {
       },
       auth: {
         serviceTokens: { ordercommit: 'ordercommit-token-1', processing: 'processing-token-2' },
-        driverJwt: { hs256Secret: 'a-secret-of-at-least-16-chars', jwksUrl: null, audience: null, issuer: null },
+        driverJwt: { hs256Secret: 'a-secret-of-at-least-32-bytes-0123456789', jwksUrl: null, audience: null, issuer: null, maxTtlS: 86_400 },
         gatewayToken: 'gateway-token-3',
       },
       tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeoutMs: 300 },
@@ -156,6 +156,7 @@ describe('decodeConfig: defaults', () => {
       jwksUrl: 'https://id.example/.well-known/jwks.json',
       audience: 'taximeter',
       issuer: 'https://id.example',
+      maxTtlS: 86_400,
     });
   });
 
@@ -334,7 +335,7 @@ describe('decodeConfig: every issue, with its path', () => {
         procesing_enabled: false,
         generator: { lenght: 6 },
         areas: { svo_d: { order_expire: 60, generator: { grup: [6] } } },
-        auth: { service_token: {}, driver_jwt: { hs256_secret: 'sixteen-chars-ok', aud: 'x' } },
+        auth: { service_token: {}, driver_jwt: { hs256_secret: 'a-secret-of-at-least-32-bytes-0123456789', aud: 'x' } },
         tracker: { kind: 'memory', timeout: 1 },
         processing_queue: { sink: 'embedded', max_attempt: 1 },
         experiment: { rollout: 1 },
@@ -388,17 +389,23 @@ describe('decodeConfig: every issue, with its path', () => {
     expect(issuesOf({ auth: { service_tokens: { a: 'tok en', b: 'token\n', c: 5 }, gateway_token: '' } })).toEqual([
       { path: 'auth.service_tokens.a', message: 'expected visible ASCII characters only (no spaces or line breaks)' },
       { path: 'auth.service_tokens.b', message: 'expected visible ASCII characters only (no spaces or line breaks)' },
-      { path: 'auth.service_tokens.c', message: 'expected non-empty string, got 5' },
+      { path: 'auth.service_tokens.c', message: 'expected non-empty string, got a number (value not shown)' },
       { path: 'auth.gateway_token', message: 'must not be empty' },
     ]);
-    expect(decoded({ auth: { driver_jwt: { hs256_secret: 'short' } } }).auth.driverJwt?.hs256Secret).toBe('short');
+    const secret32 = 'x'.repeat(32);
+    expect(decoded({ auth: { driver_jwt: { hs256_secret: secret32 } } }).auth.driverJwt?.hs256Secret).toBe(secret32);
+    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'x'.repeat(31) } } })).toEqual([
+      { path: 'auth.driver_jwt.hs256_secret', message: 'expected at least 32 bytes, got 31' },
+    ]);
+    // Bytes, not characters: 16 Cyrillic letters are 32 bytes of UTF-8.
+    expect(decoded({ auth: { driver_jwt: { hs256_secret: 'ж'.repeat(16) } } }).auth.driverJwt?.hs256Secret).toBe('ж'.repeat(16));
     expect(issuesOf({ auth: { driver_jwt: { hs256_secret: '' } } })).toEqual([
-      { path: 'auth.driver_jwt.hs256_secret', message: 'expected at least 1 characters, got 0' },
+      { path: 'auth.driver_jwt.hs256_secret', message: 'expected at least 32 bytes, got 0' },
     ]);
     const exactlyOne = [{ path: 'auth.driver_jwt', message: 'expected exactly one of hs256_secret and jwks_url' }];
     expect(issuesOf({ auth: { driver_jwt: {} } })).toEqual(exactlyOne);
     expect(issuesOf({ auth: { driver_jwt: { audience: 'a' } } })).toEqual(exactlyOne);
-    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'sixteen-chars-ok', jwks_url: 'https://id/jwks' } } })).toEqual(
+    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'a-secret-of-at-least-32-bytes-0123456789', jwks_url: 'https://id/jwks' } } })).toEqual(
       exactlyOne,
     );
     expect(issuesOf({ auth: { driver_jwt: { jwks_url: 'ftp://id/jwks', issuer: '' } } })).toEqual([
@@ -408,6 +415,42 @@ describe('decodeConfig: every issue, with its path', () => {
     expect(pathsOf({ auth: [] })).toEqual(['auth']);
     expect(issuesOf({ auth: { driver_jwt: 'secret' } })).toEqual([
       { path: 'auth.driver_jwt', message: 'expected an object, got "secret"' },
+    ]);
+  });
+
+  it('never shows the value of a secret or the credentials of a URL in an issue', () => {
+    const issues = issuesOf({
+      auth: {
+        service_tokens: { ordercommit: 73914820, processing: 'has a space 5551212' },
+        driver_jwt: { hs256_secret: 4815162342 },
+        gateway_token: ['gw-0042'],
+      },
+      processing_queue: { sink: 'amqp', amqp_url: 'amqps://guest:pw-771199@rabbit:99999', webhook_secret: 12345678 },
+      tracker: { kind: 'http', url: 'http://user:tr-5566@tracker host' },
+    });
+    const text = JSON.stringify(issues);
+    for (const secret of ['73914820', '5551212', '4815162342', 'gw-0042', 'pw-771199', '12345678', 'tr-5566']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(issues.map((i) => i.path)).toEqual([
+      'auth.service_tokens.ordercommit',
+      'auth.service_tokens.processing',
+      'auth.driver_jwt.hs256_secret',
+      'auth.gateway_token',
+      'tracker.url',
+      'processing_queue.webhook_secret',
+      'processing_queue.amqp_url',
+    ]);
+    expect(issues[2]).toEqual({ path: 'auth.driver_jwt.hs256_secret', message: 'expected string, got a number (value not shown)' });
+    expect(issues[6]?.message).toBe('expected amqp(s) URL, got "amqps://***@rabbit:99999"');
+  });
+
+  it('driver tokens live at most max_ttl_s (default 24 h)', () => {
+    const secret = 'x'.repeat(32);
+    expect(decoded({ auth: { driver_jwt: { hs256_secret: secret } } }).auth.driverJwt?.maxTtlS).toBe(86_400);
+    expect(decoded({ auth: { driver_jwt: { hs256_secret: secret, max_ttl_s: 600 } } }).auth.driverJwt?.maxTtlS).toBe(600);
+    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: secret, max_ttl_s: 0 } } })).toEqual([
+      { path: 'auth.driver_jwt.max_ttl_s', message: 'expected integer >= 1, got 0' },
     ]);
   });
 

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { isIdentifier } from '../domain/ids';
 import {
   AREA_DEFAULTS,
+  DEFAULT_DRIVER_TOKEN_MAX_TTL_S,
   DEFAULT_GENERATOR,
   type AuthSettings,
   type DispatchConfig,
@@ -183,9 +184,22 @@ const Percent = fromPredicate('number 0..100', isNumber, (n) =>
 
 const NonEmptyString = fromPredicate('non-empty string', isString, (s) => (s.length > 0 ? null : 'must not be empty'));
 
-const secret = (minLength: number): t.Type<string, string, unknown> =>
+/** UTF-8 bytes of `s` (the core has no TextEncoder): what an HMAC key's strength is counted in. */
+const utf8Length = (s: string): number => {
+  let bytes = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+};
+
+/** An HMAC secret: RFC 7518 §3.2 wants a key at least as long as the hash (32 bytes for HS256). */
+const HS256_MIN_SECRET_BYTES = 32;
+
+const hmacSecret = (minBytes: number): t.Type<string, string, unknown> =>
   fromPredicate('string', isString, (s) =>
-    s.length >= minLength ? null : `expected at least ${minLength} characters, got ${s.length}`,
+    utf8Length(s) >= minBytes ? null : `expected at least ${minBytes} bytes, got ${utf8Length(s)}`,
   );
 
 /** Sent in an `Authorization: Bearer` header: visible ASCII only (a stray newline from a secret file is caught here). */
@@ -197,6 +211,22 @@ const Token = fromPredicate('non-empty string', isString, (s) =>
       : 'expected visible ASCII characters only (no spaces or line breaks)',
 );
 
+/** What a value is, without what it says. */
+const describeKind = (u: unknown): string =>
+  u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u === 'object' ? 'an object' : `a ${typeof u}`;
+
+/**
+ * A secret-bearing value: its problems are reported by type and length only,
+ * never by value, since configuration errors go to stderr and the logs (an
+ * unquoted YAML number for a secret would otherwise be printed in full).
+ */
+const concealed = <A>(codec: t.Type<A, A, unknown>): t.Type<A, A, unknown> =>
+  fromValidate(codec.name, (u, c) => {
+    if (typeof u !== 'string') return t.failure(undefined, c, `expected ${codec.name}, got ${describeKind(u)} (value not shown)`);
+    const result = codec.validate(u, c);
+    return E.isLeft(result) ? t.failures(result.left.map((e) => ({ ...e, value: undefined }))) : result;
+  });
+
 const AUTHORITY = String.raw`(?:[^/?#@]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?)(?::(\d{1,5}))?(?:[/?#].*)?$`;
 
 /** A URL check without the WHATWG `URL` (the core has no DOM or Node types). */
@@ -207,9 +237,12 @@ const url = (name: string, schemes: readonly string[]): t.Type<string, string, u
     const port = match?.[1];
     return match !== null && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535))
       ? null
-      : `expected ${name}, got ${describeValue(s)}`;
+      : `expected ${name}, got ${describeValue(withoutCredentials(s))}`;
   });
 };
+
+/** `amqp://user:password@host` → `amqp://***@host`: URLs may carry credentials, which never reach an error message. */
+const withoutCredentials = (s: string): string => s.replace(/^([^:/?#]*:\/\/)[^/?#@]*@/, '$1***@');
 
 const HttpUrl = url('http(s) URL', ['http', 'https']);
 const AmqpUrl = url('amqp(s) URL', ['amqp', 'amqps']);
@@ -289,11 +322,11 @@ export const DriverJwtDocument = checked(
     'driver_jwt',
     {},
     {
-      // Any non-empty secret: the spec's own example uses a short placeholder.
-      hs256_secret: nullable(secret(1)),
+      hs256_secret: nullable(concealed(hmacSecret(HS256_MIN_SECRET_BYTES))),
       jwks_url: nullable(HttpUrl),
       audience: nullable(NonEmptyString),
       issuer: nullable(NonEmptyString),
+      max_ttl_s: seconds(1),
     },
   ),
   (d) => {
@@ -310,9 +343,9 @@ export const AuthDocument = strictStruct(
   'auth',
   {},
   {
-    service_tokens: dictionary('service_tokens', IDENTIFIER, Token),
+    service_tokens: dictionary('service_tokens', IDENTIFIER, concealed(Token)),
     driver_jwt: nullable(DriverJwtDocument),
-    gateway_token: nullable(Token),
+    gateway_token: nullable(concealed(Token)),
   },
 );
 export type AuthDocument = t.TypeOf<typeof AuthDocument>;
@@ -333,7 +366,7 @@ export const ProcessingQueueDocument = checked(
     { sink: t.keyof({ webhook: null, amqp: null, embedded: null }, 'webhook | amqp | embedded') },
     {
       webhook_url: nullable(HttpUrl),
-      webhook_secret: nullable(NonEmptyString),
+      webhook_secret: nullable(concealed(NonEmptyString)),
       amqp_url: nullable(AmqpUrl),
       amqp_exchange: NonEmptyString,
       max_attempts: count(1),
@@ -488,6 +521,7 @@ const toAuth = (doc: AuthDocument | undefined): AuthSettings => {
             jwksUrl: jwt.jwks_url ?? null,
             audience: jwt.audience ?? null,
             issuer: jwt.issuer ?? null,
+            maxTtlS: jwt.max_ttl_s ?? DEFAULT_DRIVER_TOKEN_MAX_TTL_S,
           },
     gatewayToken: doc?.gateway_token ?? null,
   };

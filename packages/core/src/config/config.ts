@@ -44,7 +44,12 @@ export interface DriverJwtSettings {
   readonly jwksUrl: string | null;
   readonly audience: string | null;
   readonly issuer: string | null;
+  /** The longest lifetime a driver token may have left (`exp` − now), in seconds. */
+  readonly maxTtlS: number;
 }
+
+/** 24 h: a driver token that lives longer is refused (SPEC §6 wants `exp`; a far-off one is as good as none). */
+export const DEFAULT_DRIVER_TOKEN_MAX_TTL_S = 86_400;
 
 export interface AuthSettings {
   /** Caller name → token. */
