@@ -73,6 +73,11 @@ export const main = async (): Promise<void> => {
   }
   const config = new ReloadableConfigSource(loaded.right, () => loadConfig(), logger);
   const origin = loaded.right.origin;
+  if (loaded.right.config.tracker.kind === 'memory') {
+    logger.warn('tracker.kind is memory: every driver is acquired, no real tracker is asked (demos and tests only)', {
+      config: origin.kind,
+    });
+  }
   if (origin.kind === 'file') config.watchFile(origin.path);
   process.on('SIGHUP', () => config.reload('SIGHUP'));
 

@@ -23,7 +23,7 @@ areas:
     generator: {length: 5}
 auth:
   service_tokens: {ordercommit: "tok-ordercommit"}
-  driver_jwt: {hs256_secret: "a-secret-of-at-least-16"}
+  driver_jwt: {hs256_secret: "a-secret-of-at-least-32-bytes-0123456789"}
 tracker: {kind: memory}
 processing_queue: {sink: embedded}
 `;
@@ -59,7 +59,7 @@ describe('loading the configuration', () => {
     const yaml = loadConfig({ CODEDISPATCH_CONFIG: file('c.yaml', VALID_YAML) });
     expect(E.isRight(yaml) && yaml.right.config.areas.svo_d?.generator.length).toBe(5);
     const json = loadConfig({
-      CODEDISPATCH_CONFIG: file('c.json', JSON.stringify({ auth: { service_tokens: { a: 'tok-a' } } })),
+      CODEDISPATCH_CONFIG: file('c.json', JSON.stringify({ auth: { service_tokens: { a: 'tok-a' } }, tracker: { kind: 'memory' } })),
     });
     expect(E.isRight(json) && json.right.config.auth.serviceTokens).toEqual({ a: 'tok-a' });
   });
@@ -68,13 +68,13 @@ describe('loading the configuration', () => {
     const loaded = loadConfig({
       CODEDISPATCH_CONFIG: file('env.yaml', VALID_YAML),
       CODEDISPATCH_SERVICE_TOKENS: 'ordercommit=env-1, processing=env-2',
-      CODEDISPATCH_DRIVER_JWT_SECRET: 'env-secret-0123456789abcdef',
+      CODEDISPATCH_DRIVER_JWT_SECRET: 'env-secret-0123456789abcdef-0123456789',
       CODEDISPATCH_GATEWAY_TOKEN: 'env-gateway',
     });
     if (E.isLeft(loaded)) throw new Error(JSON.stringify(loaded.left));
     expect(loaded.right.config.auth).toMatchObject({
       serviceTokens: { ordercommit: 'env-1', processing: 'env-2' },
-      driverJwt: { hs256Secret: 'env-secret-0123456789abcdef' },
+      driverJwt: { hs256Secret: 'env-secret-0123456789abcdef-0123456789' },
       gatewayToken: 'env-gateway',
     });
     expect(E.isLeft(parseServiceTokens('nameonly'))).toBe(true);
@@ -98,8 +98,31 @@ describe('loading the configuration', () => {
   });
 
   it('refuses to start without a service token', () => {
-    const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('none.yaml', 'processing_enabled: true\n') });
+    const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('none.yaml', 'processing_enabled: true\ntracker: {kind: memory}\n') });
     expect(E.isLeft(loaded) && loaded.left.map((i) => i.path)).toEqual(['auth.service_tokens']);
+  });
+
+  it('requires a tracker in a file (the demo document keeps its memory tracker)', () => {
+    const without = VALID_YAML.replace('tracker: {kind: memory}\n', '');
+    const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('no-tracker.yaml', without) });
+    expect(E.isLeft(loaded) && loaded.left).toEqual([{ path: 'tracker', message: expect.stringMatching(/^required in a configuration file/) }]);
+    const alsoBroken = loadConfig({ CODEDISPATCH_CONFIG: file('no-tracker-2.yaml', `${without}processing_enabled: 3\n`.replace('processing_enabled: true\n', '')) });
+    expect(E.isLeft(alsoBroken) && alsoBroken.left.map((i) => i.path)).toEqual(['processing_enabled', 'tracker']);
+    const demo = loadConfig({});
+    expect(E.isRight(demo) && demo.right.config.tracker).toEqual({ kind: 'memory' });
+  });
+
+  it('never prints a secret of the document: the issue names the path and the expected type', () => {
+    const yaml = VALID_YAML.replace('tracker: {kind: memory}', 'tracker: {kind: memory}\n').replace(
+      'processing_queue: {sink: embedded}',
+      'processing_queue: {sink: webhook, webhook_url: "http://127.0.0.1:9200/e", webhook_secret: 8675309123}',
+    );
+    const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('secret.yaml', yaml) });
+    if (E.isRight(loaded)) throw new Error('expected the document to be refused');
+    expect(loaded.left).toEqual([
+      { path: 'processing_queue.webhook_secret', message: 'expected non-empty string, got a number (value not shown)' },
+    ]);
+    expect(JSON.stringify(loaded.left)).not.toContain('8675309123');
   });
 });
 

@@ -114,21 +114,43 @@ const NO_SERVICE_TOKEN: readonly ConfigIssue[] = [
 const serviceIssues = (config: DispatchConfig): readonly ConfigIssue[] =>
   Object.keys(config.auth.serviceTokens).length === 0 ? NO_SERVICE_TOKEN : [];
 
+/**
+ * A file must name its tracker: left out, the memory tracker would acquire
+ * every driver, which is right for the demo and wrong anywhere else.
+ */
+const NO_TRACKER: readonly ConfigIssue[] = [
+  {
+    path: 'tracker',
+    message: 'required in a configuration file: {kind: http, url: ...} (kind: memory acquires every driver: demos and tests only)',
+  },
+];
+const fileIssues = (document: unknown): readonly ConfigIssue[] =>
+  isRecord(document) && document.tracker !== undefined && document.tracker !== null ? [] : NO_TRACKER;
+
+export interface DocumentRules {
+  /** The document came from a file (not the built-in demo): `tracker` is required. */
+  readonly fromFile?: boolean;
+}
+
 /** A document (already parsed) with the environment's secrets, validated. */
-export const configFromDocument = (document: unknown, env: Env): E.Either<readonly ConfigIssue[], DispatchConfig> => {
+export const configFromDocument = (
+  document: unknown,
+  env: Env,
+  rules: DocumentRules = {},
+): E.Either<readonly ConfigIssue[], DispatchConfig> => {
   const withSecrets = applyEnvSecrets(document, env);
   if (E.isLeft(withSecrets)) return withSecrets;
   const decoded = decodeConfig(withSecrets.right);
+  const fromFile = rules.fromFile === true ? fileIssues(withSecrets.right) : [];
   if (E.isLeft(decoded)) {
     // Report the missing caller too, so the operator fixes everything in one go.
     const auth = isRecord(withSecrets.right) ? withSecrets.right.auth : undefined;
     const tokens = isRecord(auth) ? auth.service_tokens : undefined;
     const none = !isRecord(tokens) || Object.keys(tokens).length === 0;
-    return none && !decoded.left.some((i) => i.path.startsWith('auth.service_tokens'))
-      ? E.left([...decoded.left, ...NO_SERVICE_TOKEN])
-      : decoded;
+    const noCaller = none && !decoded.left.some((i) => i.path.startsWith('auth.service_tokens')) ? NO_SERVICE_TOKEN : [];
+    return E.left([...decoded.left, ...noCaller, ...fromFile]);
   }
-  const issues = serviceIssues(decoded.right);
+  const issues = [...serviceIssues(decoded.right), ...fromFile];
   return issues.length > 0 ? E.left(issues) : decoded;
 };
 
@@ -138,5 +160,6 @@ export const loadConfig = (env: Env = process.env): E.Either<readonly ConfigIssu
   const origin: ConfigOrigin = path === undefined || path === '' ? { kind: 'demo' } : { kind: 'file', path };
   const document = origin.kind === 'file' ? readConfigDocument(origin.path) : E.right(demoConfigDocument());
   if (E.isLeft(document)) return document;
-  return E.map((config: DispatchConfig) => ({ config, origin }))(configFromDocument(document.right, env));
+  const rules = { fromFile: origin.kind === 'file' };
+  return E.map((config: DispatchConfig) => ({ config, origin }))(configFromDocument(document.right, env, rules));
 };
