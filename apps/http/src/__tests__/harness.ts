@@ -263,7 +263,7 @@ export interface JwtOptions {
 export const driverJwt = async (d: Driver, options: JwtOptions = {}): Promise<string> => {
   const jwt = new SignJWT({ park_db_id: d.parkDbId, driver_id: d.driverId, ...options.claims })
     .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt();
+    .setIssuedAt(typeof options.claims?.iat === 'number' ? options.claims.iat : undefined);
   const exp = options.expiresInS === undefined ? 3600 : options.expiresInS;
   if (exp !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + exp);
   return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));

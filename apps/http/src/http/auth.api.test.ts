@@ -86,7 +86,7 @@ describe('credentials', () => {
     it.each([
       ['expired', { expiresInS: -60 }],
       ['without exp', { expiresInS: null }],
-      ['signed with another secret', { secret: 'another-secret-0123456789abcdef' }],
+      ['signed with another secret', { secret: 'another-secret-0123456789abcdef-0123456789' }],
       ['without driver_id', { claims: { driver_id: undefined } }],
       ['with a numeric park_db_id', { claims: { park_db_id: 42 } }],
       ['with a control character in driver_id', { claims: { driver_id: 'an\nna' } }],
@@ -95,6 +95,54 @@ describe('credentials', () => {
       const res = await expectDriverCall(bearer(await driverJwt(anna, options)), 401);
       expect(res.body.code).toBe('unauthorized');
       expect(res.body).not.toHaveProperty('message');
+    });
+
+    it.each([
+      ['expiring in the year 9999', { expiresInS: 253_402_300_799 - Math.floor(Date.now() / 1000) }],
+      ['with exp in milliseconds', { expiresInS: null, claims: { exp: Date.now() + 3_600_000 } }],
+      ['living a year', { expiresInS: 365 * 86_400 }],
+      ['issued 30 days before it expires', { claims: { iat: Math.floor(Date.now() / 1000) - 30 * 86_400 } }],
+    ])('refuse a JWT %s: longer than auth.driver_jwt.max_ttl_s (401, saying so)', async (_what, options) => {
+      const res = await expectDriverCall(bearer(await driverJwt(anna, options)), 401);
+      expect(res.body).toMatchObject({ code: 'unauthorized', detail: expect.stringContaining('max_ttl_s') });
+      expect(res.body.detail).toContain('86400 s');
+    });
+
+    it('accept a JWT living up to max_ttl_s, and follow a lower max_ttl_s after a reload', async () => {
+      await expectDriverCall(bearer(await driverJwt(anna, { expiresInS: 86_400 })), 404);
+      const doc = testDocument();
+      const auth = doc.auth as Record<string, unknown>;
+      inst.setDocument({ ...doc, auth: { ...auth, driver_jwt: { hs256_secret: JWT_SECRET, max_ttl_s: 600 } } });
+      try {
+        await expectDriverCall(bearer(await driverJwt(anna, { expiresInS: 600 })), 404);
+        const res = await expectDriverCall(bearer(await driverJwt(anna, { expiresInS: 3600 })), 401);
+        expect(res.body.detail).toContain('600 s');
+      } finally {
+        inst.setDocument(testDocument());
+      }
+    });
+
+    it('refuse a repeated identity header with 400 naming it', async () => {
+      const res = await expectStatus(
+        inst
+          .get('/v1/assignment/status')
+          .query({ order_id: newOrderId() })
+          .set(bearer(GATEWAY_TOKEN))
+          .set('X-Park-Id', ['park1', 'park2'])
+          .set('X-Driver-Profile-Id', 'anna'),
+        400,
+      );
+      expect(res.body).toMatchObject({ code: 'invalid_request', errors: [{ path: 'X-Park-Id' }] });
+      const both = await expectStatus(
+        inst
+          .get('/v1/assignment/status')
+          .query({ order_id: newOrderId() })
+          .set(bearer(GATEWAY_TOKEN))
+          .set('X-Park-Id', ['park1', 'park1'])
+          .set('X-Driver-Profile-Id', ['anna', 'boris']),
+        400,
+      );
+      expect(both.body.errors.map((e: { path: string }) => e.path)).toEqual(['X-Park-Id', 'X-Driver-Profile-Id']);
     });
 
     it('refuse malformed and unsigned JWTs (401)', async () => {

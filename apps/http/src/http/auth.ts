@@ -48,6 +48,24 @@ const unauthorized = (detail: string, presented: boolean): HttpFailure => ({
 
 const forbidden = (detail: string): HttpFailure => ({ code: 'forbidden', detail });
 
+/** Clocks of the issuer and of this service may differ by this much. */
+const CLOCK_TOLERANCE_S = 60;
+
+/**
+ * A token that lives longer than `maxTtlS` is refused, counted both from now
+ * (`exp` in the year 9999, or in milliseconds by mistake) and, when given, from
+ * `iat`: a driver token that never expires is as good as a password.
+ */
+const lifetimeProblem = (payload: Record<string, unknown>, maxTtlS: number, nowS: number): string | null => {
+  const { exp, iat } = payload;
+  const longest = maxTtlS + CLOCK_TOLERANCE_S;
+  const tooLong =
+    typeof exp !== 'number' || exp - nowS > longest || (typeof iat === 'number' && exp - iat > longest);
+  return tooLong
+    ? `The token lives too long: driver tokens may expire at most ${maxTtlS} s after they are issued (auth.driver_jwt.max_ttl_s).`
+    : null;
+};
+
 export class Authenticator {
   private readonly tables = new WeakMap<AuthSettings, TokenTable>();
   private readonly jwks = new Map<string, JWTVerifyGetKey>();
@@ -75,7 +93,7 @@ export class Authenticator {
     if (needed === 'service') {
       if (service !== null) return E.right({ kind: 'service', name: service });
       if (gateway) return E.left(unauthorized('The gateway token is valid only on driver endpoints.', true));
-      if ((await this.verifyDriverJwt(token, auth)) !== null)
+      if (E.isRight(await this.verifyDriverJwt(token, auth)))
         return E.left(forbidden('A driver token cannot call a service endpoint.'));
       return E.left(unauthorized('The token is not valid.', true));
     }
@@ -94,9 +112,9 @@ export class Authenticator {
     }
     if (service !== null) return E.left(forbidden('A service token cannot call a driver endpoint.'));
     const fromJwt = await this.verifyDriverJwt(token, auth);
-    return fromJwt === null
-      ? E.left(unauthorized('The token is not valid.', true))
-      : E.right({ kind: 'driver', driver: fromJwt, via: 'jwt' });
+    return E.isLeft(fromJwt)
+      ? E.left(unauthorized(fromJwt.left, true))
+      : E.right({ kind: 'driver', driver: fromJwt.right, via: 'jwt' });
   }
 
   private tableOf(auth: AuthSettings): TokenTable {
@@ -110,30 +128,36 @@ export class Authenticator {
     return table;
   }
 
-  /** The driver of a valid JWT (signature, `exp` required and in the future, audience/issuer if set), else null. */
-  private async verifyDriverJwt(token: string, auth: AuthSettings): Promise<Driver | null> {
+  /**
+   * The driver of a valid JWT (signature, `exp` required and in the future,
+   * audience/issuer if set, a lifetime within `max_ttl_s`), else why not.
+   */
+  private async verifyDriverJwt(token: string, auth: AuthSettings): Promise<E.Either<string, Driver>> {
+    const invalid = E.left('The token is not valid.');
     const settings = auth.driverJwt;
-    if (settings === null || token.split('.').length !== 3) return null;
+    if (settings === null || token.split('.').length !== 3) return invalid;
     const options = {
       requiredClaims: ['exp'],
       ...(settings.audience !== null ? { audience: settings.audience } : {}),
       ...(settings.issuer !== null ? { issuer: settings.issuer } : {}),
     };
+    let payload: Record<string, unknown>;
     try {
-      const { payload } =
+      ({ payload } =
         settings.hs256Secret !== null
           ? await jwtVerify(token, this.hmacKeyOf(settings.hs256Secret), { ...options, algorithms: ['HS256'] })
           : settings.jwksUrl !== null
             ? await jwtVerify(token, this.jwksOf(settings.jwksUrl), { ...options, algorithms: JWKS_ALGORITHMS })
-            : { payload: null };
-      if (payload === null) return null;
-      const { park_db_id: parkDbId, driver_id: driverId } = payload as Record<string, unknown>;
-      if (typeof parkDbId !== 'string' || typeof driverId !== 'string' || !isIdentifier(parkDbId) || !isIdentifier(driverId))
-        return null;
-      return driver(parkDbId, driverId);
+            : { payload: {} });
     } catch {
-      return null; // expired, bad signature, malformed, JWKS unreachable: all invalid credentials
+      return invalid; // expired, bad signature, malformed, JWKS unreachable: all invalid credentials
     }
+    const tooLong = lifetimeProblem(payload, settings.maxTtlS, Date.now() / 1000);
+    if (tooLong !== null) return E.left(tooLong);
+    const { park_db_id: parkDbId, driver_id: driverId } = payload;
+    if (typeof parkDbId !== 'string' || typeof driverId !== 'string' || !isIdentifier(parkDbId) || !isIdentifier(driverId))
+      return invalid;
+    return E.right(driver(parkDbId, driverId));
   }
 
   /**

@@ -89,9 +89,28 @@ export const driverEndpoint: RequestHandler = (req, res, next) => {
 export const driverLocaleOf = (res: Response): Locale => locals(res).driverLocale ?? 'en';
 
 /** Credentials of the needed kind, or 401/403 (the first check of SPEC §6). */
+/** The gateway's identity headers, as the API documents them. */
+const IDENTITY_HEADERS = ['X-Park-Id', 'X-Driver-Profile-Id'] as const;
+
+/**
+ * A repeated identity header is refused: Node joins repeats into "park1,
+ * park2", which would otherwise pass as one odd identity.
+ */
+const repeatedIdentityHeaders = (req: Request): HttpFailure | null => {
+  const repeated = IDENTITY_HEADERS.filter((name) => (req.headersDistinct[name.toLowerCase()]?.length ?? 0) > 1);
+  return repeated.length === 0
+    ? null
+    : invalidRequest(
+        repeated.map((name) => ({ path: name, message: 'given more than once: send one identity' })),
+        `${repeated.join(' and ')} must be sent once.`,
+      );
+};
+
 export const requireCaller =
   (authenticator: Authenticator, needed: CallerKind): RequestHandler =>
   async (req, res, next) => {
+    const repeated = needed === 'driver' ? repeatedIdentityHeaders(req) : null;
+    if (repeated !== null) return sendProblem(res, repeated);
     const result = await authenticator.authenticate(
       { authorization: req.get('authorization'), parkId: req.get('x-park-id'), driverProfileId: req.get('x-driver-profile-id') },
       needed,
