@@ -59,7 +59,10 @@ describe('loading the configuration', () => {
     const yaml = loadConfig({ CODEDISPATCH_CONFIG: file('c.yaml', VALID_YAML) });
     expect(E.isRight(yaml) && yaml.right.config.areas.svo_d?.generator.length).toBe(5);
     const json = loadConfig({
-      CODEDISPATCH_CONFIG: file('c.json', JSON.stringify({ auth: { service_tokens: { a: 'tok-a' } }, tracker: { kind: 'memory' } })),
+      CODEDISPATCH_CONFIG: file(
+        'c.json',
+        JSON.stringify({ auth: { service_tokens: { a: 'tok-a' } }, tracker: { kind: 'memory' } }),
+      ),
     });
     expect(E.isRight(json) && json.right.config.auth.serviceTokens).toEqual({ a: 'tok-a' });
   });
@@ -105,8 +108,15 @@ describe('loading the configuration', () => {
   it('requires a tracker in a file (the demo document keeps its memory tracker)', () => {
     const without = VALID_YAML.replace('tracker: {kind: memory}\n', '');
     const loaded = loadConfig({ CODEDISPATCH_CONFIG: file('no-tracker.yaml', without) });
-    expect(E.isLeft(loaded) && loaded.left).toEqual([{ path: 'tracker', message: expect.stringMatching(/^required in a configuration file/) }]);
-    const alsoBroken = loadConfig({ CODEDISPATCH_CONFIG: file('no-tracker-2.yaml', `${without}processing_enabled: 3\n`.replace('processing_enabled: true\n', '')) });
+    expect(E.isLeft(loaded) && loaded.left).toEqual([
+      { path: 'tracker', message: expect.stringMatching(/^required in a configuration file/) },
+    ]);
+    const alsoBroken = loadConfig({
+      CODEDISPATCH_CONFIG: file(
+        'no-tracker-2.yaml',
+        `${without}processing_enabled: 3\n`.replace('processing_enabled: true\n', ''),
+      ),
+    });
     expect(E.isLeft(alsoBroken) && alsoBroken.left.map((i) => i.path)).toEqual(['processing_enabled', 'tracker']);
     const demo = loadConfig({});
     expect(E.isRight(demo) && demo.right.config.tracker).toEqual({ kind: 'memory' });

@@ -121,7 +121,8 @@ const serviceIssues = (config: DispatchConfig): readonly ConfigIssue[] =>
 const NO_TRACKER: readonly ConfigIssue[] = [
   {
     path: 'tracker',
-    message: 'required in a configuration file: {kind: http, url: ...} (kind: memory acquires every driver: demos and tests only)',
+    message:
+      'required in a configuration file: {kind: http, url: ...} (kind: memory acquires every driver: demos and tests only)',
   },
 ];
 const fileIssues = (document: unknown): readonly ConfigIssue[] =>

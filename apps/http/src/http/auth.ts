@@ -59,8 +59,7 @@ const CLOCK_TOLERANCE_S = 60;
 const lifetimeProblem = (payload: Record<string, unknown>, maxTtlS: number, nowS: number): string | null => {
   const { exp, iat } = payload;
   const longest = maxTtlS + CLOCK_TOLERANCE_S;
-  const tooLong =
-    typeof exp !== 'number' || exp - nowS > longest || (typeof iat === 'number' && exp - iat > longest);
+  const tooLong = typeof exp !== 'number' || exp - nowS > longest || (typeof iat === 'number' && exp - iat > longest);
   return tooLong
     ? `The token lives too long: driver tokens may expire at most ${maxTtlS} s after they are issued (auth.driver_jwt.max_ttl_s).`
     : null;

@@ -78,7 +78,13 @@ describe('decodeConfig: SPEC §8 example', () => {
       },
       auth: {
         serviceTokens: { ordercommit: 'ordercommit-token-1', processing: 'processing-token-2' },
-        driverJwt: { hs256Secret: 'a-secret-of-at-least-32-bytes-0123456789', jwksUrl: null, audience: null, issuer: null, maxTtlS: 86_400 },
+        driverJwt: {
+          hs256Secret: 'a-secret-of-at-least-32-bytes-0123456789',
+          jwksUrl: null,
+          audience: null,
+          issuer: null,
+          maxTtlS: 86_400,
+        },
         gatewayToken: 'gateway-token-3',
       },
       tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeoutMs: 300 },
@@ -405,9 +411,11 @@ describe('decodeConfig: every issue, with its path', () => {
     const exactlyOne = [{ path: 'auth.driver_jwt', message: 'expected exactly one of hs256_secret and jwks_url' }];
     expect(issuesOf({ auth: { driver_jwt: {} } })).toEqual(exactlyOne);
     expect(issuesOf({ auth: { driver_jwt: { audience: 'a' } } })).toEqual(exactlyOne);
-    expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'a-secret-of-at-least-32-bytes-0123456789', jwks_url: 'https://id/jwks' } } })).toEqual(
-      exactlyOne,
-    );
+    expect(
+      issuesOf({
+        auth: { driver_jwt: { hs256_secret: 'a-secret-of-at-least-32-bytes-0123456789', jwks_url: 'https://id/jwks' } },
+      }),
+    ).toEqual(exactlyOne);
     expect(issuesOf({ auth: { driver_jwt: { jwks_url: 'ftp://id/jwks', issuer: '' } } })).toEqual([
       { path: 'auth.driver_jwt.jwks_url', message: 'expected http(s) URL, got "ftp://id/jwks"' },
       { path: 'auth.driver_jwt.issuer', message: 'must not be empty' },
@@ -441,7 +449,10 @@ describe('decodeConfig: every issue, with its path', () => {
       'processing_queue.webhook_secret',
       'processing_queue.amqp_url',
     ]);
-    expect(issues[2]).toEqual({ path: 'auth.driver_jwt.hs256_secret', message: 'expected string, got a number (value not shown)' });
+    expect(issues[2]).toEqual({
+      path: 'auth.driver_jwt.hs256_secret',
+      message: 'expected string, got a number (value not shown)',
+    });
     expect(issues[6]?.message).toBe('expected amqp(s) URL, got "amqps://***@rabbit:99999"');
   });
 

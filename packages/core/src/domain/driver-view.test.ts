@@ -64,7 +64,10 @@ describe('driverView', () => {
     ['the order expires', { type: 'expired' } as AssignmentEvent],
     ['the order is cancelled', { type: 'cancelled', by: 'ordercommit' } as AssignmentEvent],
   ])('keeps showing the last driver his own failure when %s afterwards', (_, after) => {
-    const failed = run({ type: 'code_entered', driver: anna }, { type: 'lookup_failed', errorCode: 'driver_not_found_in_tracker', by: 'p' });
+    const failed = run(
+      { type: 'code_entered', driver: anna },
+      { type: 'lookup_failed', errorCode: 'driver_not_found_in_tracker', by: 'p' },
+    );
     const moved = transition(failed, after, at(1801));
     if (E.isLeft(moved)) throw new Error(JSON.stringify(moved.left));
     const a = moved.right.assignment;

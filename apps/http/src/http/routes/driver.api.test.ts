@@ -273,7 +273,11 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
         const ended = await expectStatus(record(inst, order.order_id), 200);
         expect(ended.body.error_code).toBe(end === 'cancel' ? 'order_cancelled' : 'expired');
         const view = await expectStatus(status(inst, anna, order.order_id), 200);
-        expect(view.body).toMatchObject({ status: 'error', error_code: 'driver_not_found_in_tracker', message: expect.any(String) });
+        expect(view.body).toMatchObject({
+          status: 'error',
+          error_code: 'driver_not_found_in_tracker',
+          message: expect.any(String),
+        });
       }
     });
 
