@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OpenFeature, TypedInMemoryProvider } from '@openfeature/server-sdk';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
 import {
@@ -12,6 +14,7 @@ import {
   startInstance,
   status,
   testDocument,
+  type Instance,
 } from './__tests__/harness';
 
 /*
@@ -125,13 +128,96 @@ describe('the container', () => {
           .send({ order_id: newOrderId(), area_id: 'svo_d', user_id: 'blocked-user' })
           .expect(409);
         expect(blocked.body.code).toBe('code_dispatch_disabled');
-        // The configured rules no longer decide: zenit is allowed there, but the flag is off.
+        // The flag narrows the configured rules: zenit is allowed there, but the flag is off.
         expect(
           (await inst.post('/v1/order/create').set(service()).send({ order_id: newOrderId(), area_id: 'zenit' })).body.code,
         ).toBe('code_dispatch_disabled');
       } finally {
         await inst.close();
       }
+    });
+
+    describe('chosen by the configuration: experiment.provider {kind: ofrep}', () => {
+      /** A flag service speaking OFREP: code_dispatch is on for users whose key starts with "on-". */
+      let flags: Server;
+      let flagsUrl: string;
+      let asked: Record<string, unknown>[];
+      let hang = false;
+      beforeAll(async () => {
+        flags = createServer((req, res) => {
+          let body = '';
+          req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          req.on('end', () => {
+            if (hang) return; // never answers
+            const context = (JSON.parse(body) as { context: Record<string, unknown> }).context;
+            asked.push({ path: req.url, ...context });
+            const on = String(context.targetingKey).startsWith('on-');
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ key: 'code_dispatch', value: on, reason: 'TARGETING_MATCH', variant: on ? 'on' : 'off' }));
+          });
+        });
+        await new Promise<void>((resolve) => flags.listen(0, '127.0.0.1', resolve));
+        flagsUrl = `http://127.0.0.1:${(flags.address() as AddressInfo).port}`;
+      });
+      beforeEach(() => {
+        asked = [];
+        hang = false;
+      });
+      afterAll(async () => {
+        flags.closeAllConnections();
+        await new Promise((resolve) => flags.close(resolve));
+      });
+
+      const withProvider = (provider: Record<string, unknown>, experiment: Record<string, unknown> = {}) =>
+        testDocument({ experiment: { enabled: true, areas: ['svo_d', 'zenit'], ...experiment, provider } });
+      const create = (inst: Instance, userId: string, areaId = 'svo_d') =>
+        inst.post('/v1/order/create').set(service()).send({ order_id: newOrderId(), area_id: areaId, user_id: userId });
+
+      it('asks the flag service with the user and the area, and follows its answer', async () => {
+        const inst = await startInstance({ background: false, document: withProvider({ kind: 'ofrep', url: flagsUrl }) });
+        try {
+          await expectStatus(create(inst, 'on-1'), 200);
+          expect((await expectStatus(create(inst, 'off-1'), 409)).body.code).toBe('code_dispatch_disabled');
+          expect(asked).toEqual([
+            { path: '/ofrep/v1/evaluate/flags/code_dispatch', targetingKey: 'on-1', area_id: 'svo_d' },
+            { path: '/ofrep/v1/evaluate/flags/code_dispatch', targetingKey: 'off-1', area_id: 'svo_d' },
+          ]);
+        } finally {
+          await inst.close();
+        }
+      });
+
+      it('never widens the rules: an area outside the allow-list or enabled: false is off without asking', async () => {
+        const inst = await startInstance({ background: false, document: withProvider({ kind: 'ofrep', url: flagsUrl }) });
+        try {
+          expect((await expectStatus(create(inst, 'on-2', 'closed'), 409)).body.code).toBe('area_disabled');
+          expect((await expectStatus(create(inst, 'on-2', 'tiny'), 409)).body.code).toBe('code_dispatch_disabled');
+          inst.setDocument(withProvider({ kind: 'ofrep', url: flagsUrl }, { enabled: false }));
+          expect((await expectStatus(create(inst, 'on-3'), 409)).body.code).toBe('code_dispatch_disabled');
+          expect(asked).toEqual([]);
+        } finally {
+          await inst.close();
+        }
+      });
+
+      it('answers off when the flag service is down or slower than timeout_ms (never a 5xx)', async () => {
+        const inst = await startInstance({
+          background: false,
+          document: withProvider({ kind: 'ofrep', url: 'http://127.0.0.1:9', timeout_ms: 200 }),
+        });
+        try {
+          expect((await expectStatus(create(inst, 'on-4'), 409)).body.code).toBe('code_dispatch_disabled');
+          inst.setDocument(withProvider({ kind: 'ofrep', url: flagsUrl, timeout_ms: 200 }));
+          hang = true;
+          const started = Date.now();
+          expect((await expectStatus(create(inst, 'on-5'), 409)).body.code).toBe('code_dispatch_disabled');
+          expect(Date.now() - started).toBeLessThan(2_000);
+          hang = false;
+          await expectStatus(create(inst, 'on-6'), 200);
+        } finally {
+          await inst.close();
+        }
+      });
     });
 
     it('is used when a provider is registered globally', async () => {

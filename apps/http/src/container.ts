@@ -6,7 +6,6 @@ import {
   AREA_DEFAULTS,
   areaId,
   codeSpaceSize,
-  ConfigExperiments,
   createCodeDispatch,
   type AssignmentRepository,
   type Clock,
@@ -34,7 +33,7 @@ import {
 } from '@codedispatch/processing-queue';
 import { HttpDriverTracker } from '@codedispatch/tracker-http';
 import { MeteredAssignmentRepository } from './adapters/metered-assignment-repository';
-import { OpenFeatureExperiments } from './adapters/open-feature-experiments';
+import { ConfiguredExperiments } from './adapters/configured-experiments';
 import { LocalChanges, MergedChangeFeed, type ChangeFeed } from './changes/change-feed';
 import { Authenticator } from './http/auth';
 import { LongPoll } from './http/long-poll';
@@ -48,8 +47,8 @@ import { TOKENS } from './tokens';
 /*
  * The composition root: the only place that chooses adapters, from the
  * configuration (tracker: memory | http; sink: embedded | webhook | amqp;
- * experiments: the config's rules, or OpenFeature when a provider is
- * registered) and from the storage given (a database handle, or memory).
+ * experiments: the config's rules, narrowed by an OpenFeature flag when
+ * `experiment.provider` names one or a provider is registered) and from the storage given (a database handle, or memory).
  * Core classes are built by factories; nothing in the core is decorated.
  */
 
@@ -143,9 +142,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   c.bind<Experiments>(TOKENS.Experiments).toDynamicValue((ctx) => {
     const client =
       options.openFeatureClient ?? (openFeatureProviderRegistered() ? OpenFeature.getClient('codedispatch') : undefined);
-    return client !== undefined
-      ? new OpenFeatureExperiments(client)
-      : new ConfigExperiments(get<ConfigSource>(ctx, TOKENS.Config));
+    return new ConfiguredExperiments(get<ConfigSource>(ctx, TOKENS.Config), client);
   });
 
   // ----------------------------------------------------------------- core

@@ -58,7 +58,7 @@ describe('decodeConfig: SPEC §8 example', () => {
     expect(decoded(specExample())).toEqual({
       processingEnabled: true,
       generator: DEFAULT_GENERATOR,
-      experiment: { enabled: true, areas: ['svo_d', 'zenit'], rolloutPercent: 100, denyUsers: [] },
+      experiment: { enabled: true, provider: null, areas: ['svo_d', 'zenit'], rolloutPercent: 100, denyUsers: [] },
       areas: {
         svo_d: {
           areaId: 'svo_d',
@@ -105,7 +105,7 @@ describe('decodeConfig: defaults', () => {
     expect(decoded({})).toEqual({
       processingEnabled: true,
       generator: { length: 6, alphabet: '0123456789', checkDigit: 'damm', group: [3, 3], forbidTrivial: true },
-      experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
+      experiment: { enabled: true, provider: null, areas: null, rolloutPercent: 100, denyUsers: [] },
       areas: {},
       auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
       tracker: { kind: 'memory' },
@@ -171,7 +171,7 @@ describe('decodeConfig: defaults', () => {
       experiment: { rollout_percent: 12.5, deny_users: ['u1'] },
       areas: { a: { driver_due_offset_s: 0, code_reuse_cooldown_s: 0 } },
     });
-    expect(config.experiment).toEqual({ enabled: true, areas: null, rolloutPercent: 12.5, denyUsers: ['u1'] });
+    expect(config.experiment).toEqual({ enabled: true, provider: null, areas: null, rolloutPercent: 12.5, denyUsers: ['u1'] });
     expect(config.areas['a']).toMatchObject({ driverDueOffsetS: 0, codeReuseCooldownS: 0 });
   });
 });
@@ -454,6 +454,20 @@ describe('decodeConfig: every issue, with its path', () => {
       message: 'expected string, got a number (value not shown)',
     });
     expect(issues[6]?.message).toBe('expected amqp(s) URL, got "amqps://***@rabbit:99999"');
+  });
+
+  it('experiment.provider: an OFREP flag service, url required, timeout 500 ms by default', () => {
+    expect(decoded({ experiment: { provider: { kind: 'ofrep', url: 'http://flags:8016' } } }).experiment.provider).toEqual({
+      kind: 'ofrep',
+      url: 'http://flags:8016',
+      timeoutMs: 500,
+    });
+    expect(decoded({ experiment: { provider: null } }).experiment.provider).toBeNull();
+    expect(issuesOf({ experiment: { provider: { kind: 'flagd', timeout_ms: 0 } } })).toEqual([
+      { path: 'experiment.provider.kind', message: 'expected ofrep, got "flagd"' },
+      { path: 'experiment.provider.url', message: 'required' },
+      { path: 'experiment.provider.timeout_ms', message: 'expected integer 1..10000, got 0' },
+    ]);
   });
 
   it('driver tokens live at most max_ttl_s (default 24 h)', () => {

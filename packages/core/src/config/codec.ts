@@ -305,11 +305,19 @@ const AreaIdList = t.readonlyArray(
   'array of area ids',
 );
 
+export const ExperimentProviderDocument = strictStruct(
+  'experiment provider',
+  { kind: t.keyof({ ofrep: null }, 'ofrep'), url: HttpUrl },
+  { timeout_ms: integer(1, 10_000) },
+);
+export type ExperimentProviderDocument = t.TypeOf<typeof ExperimentProviderDocument>;
+
 export const ExperimentDocument = strictStruct(
   'experiment',
   {},
   {
     enabled: t.boolean,
+    provider: nullable(ExperimentProviderDocument),
     areas: nullable(AreaIdList),
     rollout_percent: Percent,
     deny_users: t.readonlyArray(NonEmptyString, 'array of strings'),
@@ -502,8 +510,15 @@ const toArea = (areaId: string, doc: AreaDocument, topGenerator: GeneratorSettin
   generator: resolveGenerator(topGenerator, doc.generator),
 });
 
+/** A flag service slower than this answers "off" (the default timeout of `experiment.provider`). */
+const DEFAULT_PROVIDER_TIMEOUT_MS = 500;
+
 const toExperiment = (doc: ExperimentDocument | undefined): ExperimentSettings => ({
   enabled: doc?.enabled ?? true,
+  provider:
+    doc?.provider === undefined || doc.provider === null
+      ? null
+      : { kind: 'ofrep', url: doc.provider.url, timeoutMs: doc.provider.timeout_ms ?? DEFAULT_PROVIDER_TIMEOUT_MS },
   areas: doc?.areas ?? null,
   rolloutPercent: doc?.rollout_percent ?? 100,
   denyUsers: doc?.deny_users ?? [],

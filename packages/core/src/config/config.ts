@@ -31,8 +31,17 @@ export interface AreaSettings {
   readonly generator: GeneratorSettings;
 }
 
+/**
+ * Where the `code_dispatch` flag is asked besides the rules below: none, or an
+ * OpenFeature provider speaking OFREP (the OpenFeature Remote Evaluation
+ * Protocol: flagd, GO Feature Flag, Flipt and others serve it).
+ */
+export type ExperimentProvider = { readonly kind: 'ofrep'; readonly url: string; readonly timeoutMs: number };
+
 export interface ExperimentSettings {
   readonly enabled: boolean;
+  /** Asked once the rules say on: it may narrow the rollout, never widen it. Null: the rules alone decide. */
+  readonly provider: ExperimentProvider | null;
   /** Allow-list of areas; null = every configured area. */
   readonly areas: readonly string[] | null;
   readonly rolloutPercent: number;

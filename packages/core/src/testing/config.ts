@@ -26,7 +26,7 @@ export const testConfig = (
   return {
     processingEnabled: true,
     generator: DEFAULT_GENERATOR,
-    experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
+    experiment: { enabled: true, provider: null, areas: null, rolloutPercent: 100, denyUsers: [] },
     auth: { serviceTokens: { ordercommit: 'test-service-token' }, driverJwt: null, gatewayToken: null },
     tracker: { kind: 'memory' },
     processingQueue: {

@@ -39,7 +39,7 @@ const generator: GeneratorSettings = { ...DEFAULT_GENERATOR, length: LENGTH, gro
 const config: DispatchConfig = {
   processingEnabled: true,
   generator,
-  experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
+  experiment: { enabled: true, provider: null, areas: null, rolloutPercent: 100, denyUsers: [] },
   areas: { [AREA]: { areaId: AREA, instructions: {}, generator, ...AREA_DEFAULTS } },
   auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
   tracker: { kind: 'memory' },
