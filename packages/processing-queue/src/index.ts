@@ -9,3 +9,4 @@ export * from './webhook-sink';
 export * from './amqp-sink';
 export * from './embedded-sink';
 export * from './sink-from-settings';
+export * from './amqp-consumer';

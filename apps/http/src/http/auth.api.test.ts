@@ -128,7 +128,8 @@ describe('credentials', () => {
           .get('/v1/assignment/status')
           .query({ order_id: newOrderId() })
           .set(bearer(GATEWAY_TOKEN))
-          .set('X-Park-Id', ['park1', 'park2'])
+          // Two header lines of one name (superagent's types allow arrays for Cookie only).
+          .set('X-Park-Id', ['park1', 'park2'] as unknown as string)
           .set('X-Driver-Profile-Id', 'anna'),
         400,
       );
@@ -138,8 +139,8 @@ describe('credentials', () => {
           .get('/v1/assignment/status')
           .query({ order_id: newOrderId() })
           .set(bearer(GATEWAY_TOKEN))
-          .set('X-Park-Id', ['park1', 'park1'])
-          .set('X-Driver-Profile-Id', ['anna', 'boris']),
+          .set('X-Park-Id', ['park1', 'park1'] as unknown as string)
+          .set('X-Driver-Profile-Id', ['anna', 'boris'] as unknown as string),
         400,
       );
       expect(both.body.errors.map((e: { path: string }) => e.path)).toEqual(['X-Park-Id', 'X-Driver-Profile-Id']);
