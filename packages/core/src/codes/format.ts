@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { GeneratorSettings } from '../config/config';
 import { dammCheck } from './damm';
-import { modNCheck } from './mod-n';
+import { verhoeffCheck } from './verhoeff';
 import { normaliseFor } from './normalise';
 
 /** Codes longer than this are refused by the settings check (the config allows 16). */
@@ -40,9 +40,9 @@ const damm: CheckCharacter = {
   of: (payload) => String(dammCheck(payload.map(Number))),
 };
 
-const modN = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
+const verhoeff = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
   pipe(
-    modNCheck(chars.length),
+    verhoeffCheck(chars.length),
     E.fromNullable(`luhn_mod_n needs an alphabet of at least 3 characters, not ${chars.length}`),
     E.map((check) => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' })),
   );
@@ -58,7 +58,7 @@ const checkCharacter = (
     case 'damm':
       return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use luhn_mod_n');
     case 'luhn_mod_n':
-      return modN(chars, position);
+      return verhoeff(chars, position);
     default: {
       const never: never = settings.checkDigit;
       return E.left(`unknown check_digit ${String(never)}`);

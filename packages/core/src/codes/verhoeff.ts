@@ -85,14 +85,14 @@ const groupOfOrder = (n: number): Group | null => {
   return k === 1 ? dihedral(m) : abelian(m, k);
 };
 
-export type ModNCheck = (values: readonly number[]) => number;
+export type VerhoeffCheck = (values: readonly number[]) => number;
 
 /**
  * The check function for alphabets of `n` characters: payload values in,
  * check value out. Null when n < 3: with two symbols no single check
  * character catches both every substitution and every swap.
  */
-export const modNCheck = (n: number): ModNCheck | null => {
+export const verhoeffCheck = (n: number): VerhoeffCheck | null => {
   const group = groupOfOrder(n);
   if (group === null) return null;
   // powers[k][a] = d^k(a), grown as longer codes come in (at most the code length).
