@@ -40,10 +40,14 @@ const damm: CheckCharacter = {
   of: (payload) => String(dammCheck(payload.map(Number))),
 };
 
-const verhoeff = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
+const verhoeff = (
+  scheme: string,
+  chars: readonly string[],
+  position: ReadonlyMap<string, number>,
+): E.Either<string, CheckCharacter> =>
   pipe(
     verhoeffCheck(chars.length),
-    E.fromNullable(`luhn_mod_n needs an alphabet of at least 3 characters, not ${chars.length}`),
+    E.fromNullable(`${scheme} needs an alphabet of at least 3 characters, not ${chars.length}`),
     E.map((check) => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' })),
   );
 
@@ -56,9 +60,10 @@ const checkCharacter = (
     case 'none':
       return E.right(null);
     case 'damm':
-      return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use luhn_mod_n');
+      return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use verhoeff');
+    case 'verhoeff':
     case 'luhn_mod_n':
-      return verhoeff(chars, position);
+      return verhoeff(settings.checkDigit, chars, position);
     default: {
       const never: never = settings.checkDigit;
       return E.left(`unknown check_digit ${String(never)}`);

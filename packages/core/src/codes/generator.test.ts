@@ -34,7 +34,7 @@ const arbSettings: fc.Arbitrary<GeneratorSettings> = fc.oneof(
       fc.constantFrom(CROCKFORD, ALNUM36, '0123456789', 'ACDEFHJKLMNPRTUVWXY', '0123456789ABCDEF'),
       fc.integer({ min: 4, max: 16 }),
     )
-    .map(([alphabet, length]) => settings({ alphabet, length, checkDigit: 'luhn_mod_n', group: [length] })),
+    .map(([alphabet, length]) => settings({ alphabet, length, checkDigit: 'verhoeff', group: [length] })),
 );
 
 const FULL_WIDTH_OFFSET = 0xff10 - 0x30;

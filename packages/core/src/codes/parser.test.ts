@@ -25,10 +25,10 @@ const typos = (alphabet: string, code: string): string[] => {
 
 const SCHEMES: readonly [string, GeneratorSettings][] = [
   ['decimal Damm', settings({})],
-  ['decimal luhn_mod_n', settings({ checkDigit: 'luhn_mod_n' })],
-  ['Crockford base32 luhn_mod_n', settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' })],
-  ['36 characters luhn_mod_n', settings({ alphabet: ALNUM36, checkDigit: 'luhn_mod_n' })],
-  ['hexadecimal luhn_mod_n', settings({ alphabet: '0123456789ABCDEF', checkDigit: 'luhn_mod_n' })],
+  ['decimal verhoeff', settings({ checkDigit: 'verhoeff' })],
+  ['Crockford base32 verhoeff', settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' })],
+  ['36 characters verhoeff', settings({ alphabet: ALNUM36, checkDigit: 'verhoeff' })],
+  ['hexadecimal verhoeff', settings({ alphabet: '0123456789ABCDEF', checkDigit: 'verhoeff' })],
 ];
 
 describe('parseCode: typos', () => {
@@ -91,14 +91,14 @@ describe('parseCode: format', () => {
   });
 
   it('names the alphabet of a letter code', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
     expect(parseCode(s, 'ABCDEU')).toEqual(formatError(`character 6 is not allowed: use only ${CROCKFORD}`));
   });
 
   it('refuses everything, without throwing, when the settings are invalid', () => {
     const s = settings({ alphabet: 'ABCDEFGHIJ' });
     expect(parseCode(s, 'ABCDEF')).toEqual(
-      formatError("the area's code settings are invalid: damm needs the decimal alphabet 0123456789; use luhn_mod_n"),
+      formatError("the area's code settings are invalid: damm needs the decimal alphabet 0123456789; use verhoeff"),
     );
     expect(isValidCode(s, 'ABCDEF')).toBe(false);
     expect(normaliseTyped(s, 'abc-def')).toBe('ABCDEF');
@@ -112,7 +112,7 @@ describe('parseCode: format', () => {
 
   it('never throws, whatever the string: any code unit, lone surrogates, NUL, a megabyte', () => {
     const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u));
-    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
     fc.assert(
       fc.property(
         fc.oneof(fc.string({ unit: anyUnit }), fc.string({ unit: 'binary' }), fc.string({ unit: anyUnit, maxLength: 400 })),
@@ -137,7 +137,7 @@ describe('parseCode: format', () => {
 });
 
 describe('normaliseTyped', () => {
-  const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+  const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
   const lower = settings({ alphabet: 'abcdefgh', checkDigit: 'none' });
 
   it.each<[string, string, GeneratorSettings]>([
@@ -183,7 +183,7 @@ describe('normaliseTyped', () => {
   });
 
   it('parses Cyrillic-typed letter codes', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n', length: 12, group: [4, 4, 4] });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff', length: 12, group: [4, 4, 4] });
     const code = [...CROCKFORD].map((c) => `ABEKMHPCTXM${c}`).find((c) => isValidCode(s, c)) as string;
     expect(parseCode(s, 'авекмнрстхм'.toUpperCase() + code.slice(-1))).toEqual(E.right(code));
     expect(parseCode(s, `авек мнрс тхм${code.slice(-1).toLowerCase()}`)).toEqual(E.right(code));
