@@ -13,6 +13,8 @@ describe('checkGeneratorSettings', () => {
     { alphabet: '0123456789', checkDigit: 'verhoeff' },
     { alphabet: 'AB', checkDigit: 'none', length: 1 },
     { alphabet: 'abcdef', checkDigit: 'luhn_mod_n' },
+    { alphabet: 'AB', checkDigit: 'luhn_mod_n' },
+    { alphabet: 'ABCDEFG', checkDigit: 'luhn_mod_n' },
     // Lower case in the alphabet: nothing is upper-cased, so mixed case is stable.
     { alphabet: 'ABCdef', checkDigit: 'none' },
     { length: 64, checkDigit: 'none' },

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { GeneratorSettings } from '../config/config';
 import { dammCheck } from './damm';
+import { luhnModNCheck } from './luhn-mod-n';
 import { verhoeffCheck } from './verhoeff';
 import { normaliseFor } from './normalise';
 
@@ -40,15 +41,18 @@ const damm: CheckCharacter = {
   of: (payload) => String(dammCheck(payload.map(Number))),
 };
 
-const verhoeff = (
-  scheme: string,
+/** A check computed on alphabet positions, as a check character. */
+const byPosition = (
+  check: (values: readonly number[]) => number,
   chars: readonly string[],
   position: ReadonlyMap<string, number>,
-): E.Either<string, CheckCharacter> =>
+): CheckCharacter => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' });
+
+const verhoeff = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
   pipe(
     verhoeffCheck(chars.length),
-    E.fromNullable(`${scheme} needs an alphabet of at least 3 characters, not ${chars.length}`),
-    E.map((check) => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' })),
+    E.fromNullable(`verhoeff needs an alphabet of at least 3 characters, not ${chars.length}`),
+    E.map((check) => byPosition(check, chars, position)),
   );
 
 const checkCharacter = (
@@ -62,8 +66,9 @@ const checkCharacter = (
     case 'damm':
       return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use verhoeff');
     case 'verhoeff':
+      return verhoeff(chars, position);
     case 'luhn_mod_n':
-      return verhoeff(settings.checkDigit, chars, position);
+      return E.right(byPosition(luhnModNCheck(chars.length), chars, position));
     default: {
       const never: never = settings.checkDigit;
       return E.left(`unknown check_digit ${String(never)}`);

@@ -76,6 +76,49 @@ describe('parseCode: typos', () => {
   });
 });
 
+/** Whether `typo` is `code` with neighbouring `a` and `b` swapped (in either order). */
+const swapsPair = (code: string, typo: string, a: string, b: string): boolean => {
+  const at = [...code].flatMap((c, i) => (typo[i] === c ? [] : [i]));
+  return at.length === 2 && at[1] === (at[0] as number) + 1 && [a + b, b + a].includes(code.slice(at[0], (at[0] as number) + 2));
+};
+
+describe('parseCode: luhn_mod_n', () => {
+  it.each([
+    ['decimal', '0123456789', 4],
+    ['Crockford base32', CROCKFORD, 3],
+    ['hexadecimal', '0123456789ABCDEF', 3],
+  ])(
+    'rejects every substitution and adjacent swap of every short %s code except the swap of its first and last characters, which it takes (exhaustive)',
+    (_, alphabet, length) => {
+      const s = settings({ alphabet, checkDigit: 'luhn_mod_n', length, group: [length], forbidTrivial: false });
+      const [first, last] = [alphabet[0] as string, alphabet[alphabet.length - 1] as string];
+      const wrong: string[] = [];
+      for (let i = 0; i < codeSpaceSize(s); i++) {
+        const code = codeAt(s, i);
+        for (const typo of typos(alphabet, code))
+          if (isValidCode(s, typo) !== swapsPair(code, typo, first, last)) wrong.push(`${typo} for ${code}`);
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it('knows the ordinary Luhn vector 7992739871 -> 3 and the hexadecimal 123 -> 6', () => {
+    const decimal = settings({ checkDigit: 'luhn_mod_n', length: 11, group: [11] });
+    expect(parseCode(decimal, '7992 7398 713')).toEqual(E.right('79927398713'));
+    expect(parseCode(decimal, '79927398710')).toEqual(checksumError);
+    const hex = settings({ alphabet: '0123456789ABCDEF', checkDigit: 'luhn_mod_n', length: 4, group: [4] });
+    expect(parseCode(hex, '1236')).toEqual(E.right('1236'));
+    expect(parseCode(hex, '1234')).toEqual(checksumError);
+  });
+
+  it('takes, over an odd alphabet, a substitution of the documented pairs before the check character (N = 7: B <-> E)', () => {
+    const s = settings({ alphabet: 'ABCDEFG', checkDigit: 'luhn_mod_n', length: 3, group: [3] });
+    const code = [...'ABCDEFG'].map((c) => `AB${c}`).find((c) => isValidCode(s, c)) as string;
+    expect(parseCode(s, `AE${code.slice(-1)}`)).toEqual(E.right(`AE${code.slice(-1)}`));
+    expect(parseCode(s, `AC${code.slice(-1)}`)).toEqual(checksumError);
+  });
+});
+
 describe('parseCode: format', () => {
   it.each<[string, string]>([
     ['', 'expected 6 characters, got 0'],

@@ -411,11 +411,10 @@ const generatorIssues = (
       message: `damm needs the decimal alphabet 0123456789, not ${describeValue(resolved.alphabet)}; use verhoeff for other alphabets`,
     });
   }
-  const needsThree = resolved.checkDigit === 'verhoeff' || resolved.checkDigit === 'luhn_mod_n';
-  if (needsThree && resolved.alphabet.length < 3 && gives(['check_digit', 'alphabet'])) {
+  if (resolved.checkDigit === 'verhoeff' && resolved.alphabet.length < 3 && gives(['check_digit', 'alphabet'])) {
     issues.push({
       path: formatIssuePath([...at, 'check_digit']),
-      message: `${resolved.checkDigit} needs an alphabet of at least 3 characters, not ${describeValue(resolved.alphabet)}`,
+      message: `verhoeff needs an alphabet of at least 3 characters, not ${describeValue(resolved.alphabet)}`,
     });
   }
   const sum = resolved.group.reduce((a, b) => a + b, 0);
