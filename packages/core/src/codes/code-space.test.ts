@@ -22,6 +22,7 @@ const SMALL: GeneratorSettings[] = [3, 4].flatMap((length) =>
     settings({ length, forbidTrivial, checkDigit: 'none', group: [length] }),
     settings({ length, forbidTrivial, checkDigit: 'luhn_mod_n', group: [length] }),
     settings({ length, forbidTrivial, checkDigit: 'luhn_mod_n', alphabet: 'ABCDEFG', group: [length] }),
+    settings({ length, forbidTrivial, checkDigit: 'verhoeff', alphabet: 'ABCDEFG', group: [length] }),
     settings({ length, forbidTrivial, checkDigit: 'none', alphabet: 'XYZ', group: [length] }),
   ]),
 );
@@ -36,7 +37,7 @@ describe('isTrivial', () => {
     expect(isTrivial(DEFAULT_GENERATOR, code)).toBe(false);
   });
   it('counts runs only for decimal alphabets', () => {
-    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
     expect(isTrivial(crockford, 'KKKKKK')).toBe(true);
     expect(isTrivial(crockford, '123456')).toBe(false);
     expect(isTrivial(crockford, 'ABCDEF')).toBe(false);
@@ -58,7 +59,7 @@ describe('codeSpaceSize', () => {
   });
 
   it('saturates for spaces beyond 2^53', () => {
-    expect(codeSpaceSize(settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n', length: 16, group: [4, 4, 4, 4] }))).toBe(
+    expect(codeSpaceSize(settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff', length: 16, group: [4, 4, 4, 4] }))).toBe(
       Number.MAX_SAFE_INTEGER,
     );
     expect(codeSpaceSize(settings({ checkDigit: 'none', length: 16 }))).toBe(Number.MAX_SAFE_INTEGER);
@@ -89,7 +90,7 @@ describe('codeAt', () => {
   });
 
   it('reaches into spaces beyond 2^53', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n', length: 16, group: [4, 4, 4, 4] });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff', length: 16, group: [4, 4, 4, 4] });
     const code = codeAt(s, Number.MAX_SAFE_INTEGER);
     expect(code).toHaveLength(16);
     // 2^53 - 1 = 7 * 32^10 + (32^10 - 1): payload 0000 7 ZZZZZZZZZZ.
@@ -154,7 +155,7 @@ describe('candidatesFromIndex', () => {
   });
 
   it('works in spaces beyond 2^53, from any safe start', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n', length: 16, group: [4, 4, 4, 4] });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff', length: 16, group: [4, 4, 4, 4] });
     const near = candidatesFromIndex(s, Number.MAX_SAFE_INTEGER - 1, 4);
     expect(near).toHaveLength(4);
     expect(new Set(near).size).toBe(4);

@@ -8,10 +8,13 @@ describe('checkGeneratorSettings', () => {
   it.each<Partial<GeneratorSettings>>([
     {},
     { alphabet: '9876543210' },
-    { alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ', checkDigit: 'luhn_mod_n', length: 8 },
-    { alphabet: 'ABC', checkDigit: 'luhn_mod_n', length: 2 },
+    { alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ', checkDigit: 'verhoeff', length: 8 },
+    { alphabet: 'ABC', checkDigit: 'verhoeff', length: 2 },
+    { alphabet: '0123456789', checkDigit: 'verhoeff' },
     { alphabet: 'AB', checkDigit: 'none', length: 1 },
     { alphabet: 'abcdef', checkDigit: 'luhn_mod_n' },
+    { alphabet: 'AB', checkDigit: 'luhn_mod_n' },
+    { alphabet: 'ABCDEFG', checkDigit: 'luhn_mod_n' },
     // Lower case in the alphabet: nothing is upper-cased, so mixed case is stable.
     { alphabet: 'ABCdef', checkDigit: 'none' },
     { length: 64, checkDigit: 'none' },
@@ -21,9 +24,9 @@ describe('checkGeneratorSettings', () => {
   });
 
   it.each<[Partial<GeneratorSettings>, string]>([
-    [{ alphabet: '0123456789AB' }, 'damm needs the decimal alphabet'],
+    [{ alphabet: '0123456789AB' }, 'damm needs the decimal alphabet 0123456789; use verhoeff'],
     [{ alphabet: '012345678' }, 'damm needs the decimal alphabet'],
-    [{ alphabet: 'AB', checkDigit: 'luhn_mod_n' }, 'at least 3 characters, not 2'],
+    [{ alphabet: 'AB', checkDigit: 'verhoeff' }, 'verhoeff needs an alphabet of at least 3 characters, not 2'],
     [{ alphabet: 'A', checkDigit: 'none' }, 'at least 2 characters'],
     [{ alphabet: '01234567890' }, 'more than once'],
     [{ alphabet: '0123-56789', checkDigit: 'none' }, '"-" changes when typed codes are normalised'],

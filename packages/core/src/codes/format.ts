@@ -2,7 +2,8 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { GeneratorSettings } from '../config/config';
 import { dammCheck } from './damm';
-import { modNCheck } from './mod-n';
+import { luhnModNCheck } from './luhn-mod-n';
+import { verhoeffCheck } from './verhoeff';
 import { normaliseFor } from './normalise';
 
 /** Codes longer than this are refused by the settings check (the config allows 16). */
@@ -40,11 +41,18 @@ const damm: CheckCharacter = {
   of: (payload) => String(dammCheck(payload.map(Number))),
 };
 
-const modN = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
+/** A check computed on alphabet positions, as a check character. */
+const byPosition = (
+  check: (values: readonly number[]) => number,
+  chars: readonly string[],
+  position: ReadonlyMap<string, number>,
+): CheckCharacter => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' });
+
+const verhoeff = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
   pipe(
-    modNCheck(chars.length),
-    E.fromNullable(`luhn_mod_n needs an alphabet of at least 3 characters, not ${chars.length}`),
-    E.map((check) => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' })),
+    verhoeffCheck(chars.length),
+    E.fromNullable(`verhoeff needs an alphabet of at least 3 characters, not ${chars.length}`),
+    E.map((check) => byPosition(check, chars, position)),
   );
 
 const checkCharacter = (
@@ -56,9 +64,11 @@ const checkCharacter = (
     case 'none':
       return E.right(null);
     case 'damm':
-      return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use luhn_mod_n');
+      return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use verhoeff');
+    case 'verhoeff':
+      return verhoeff(chars, position);
     case 'luhn_mod_n':
-      return modN(chars, position);
+      return E.right(byPosition(luhnModNCheck(chars.length), chars, position));
     default: {
       const never: never = settings.checkDigit;
       return E.left(`unknown check_digit ${String(never)}`);

@@ -33,8 +33,9 @@ const arbSettings: fc.Arbitrary<GeneratorSettings> = fc.oneof(
     .tuple(
       fc.constantFrom(CROCKFORD, ALNUM36, '0123456789', 'ACDEFHJKLMNPRTUVWXY', '0123456789ABCDEF'),
       fc.integer({ min: 4, max: 16 }),
+      fc.constantFrom('verhoeff' as const, 'luhn_mod_n' as const),
     )
-    .map(([alphabet, length]) => settings({ alphabet, length, checkDigit: 'luhn_mod_n', group: [length] })),
+    .map(([alphabet, length, checkDigit]) => settings({ alphabet, length, checkDigit, group: [length] })),
 );
 
 const FULL_WIDTH_OFFSET = 0xff10 - 0x30;

@@ -25,10 +25,10 @@ const typos = (alphabet: string, code: string): string[] => {
 
 const SCHEMES: readonly [string, GeneratorSettings][] = [
   ['decimal Damm', settings({})],
-  ['decimal luhn_mod_n', settings({ checkDigit: 'luhn_mod_n' })],
-  ['Crockford base32 luhn_mod_n', settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' })],
-  ['36 characters luhn_mod_n', settings({ alphabet: ALNUM36, checkDigit: 'luhn_mod_n' })],
-  ['hexadecimal luhn_mod_n', settings({ alphabet: '0123456789ABCDEF', checkDigit: 'luhn_mod_n' })],
+  ['decimal verhoeff', settings({ checkDigit: 'verhoeff' })],
+  ['Crockford base32 verhoeff', settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' })],
+  ['36 characters verhoeff', settings({ alphabet: ALNUM36, checkDigit: 'verhoeff' })],
+  ['hexadecimal verhoeff', settings({ alphabet: '0123456789ABCDEF', checkDigit: 'verhoeff' })],
 ];
 
 describe('parseCode: typos', () => {
@@ -76,6 +76,49 @@ describe('parseCode: typos', () => {
   });
 });
 
+/** Whether `typo` is `code` with neighbouring `a` and `b` swapped (in either order). */
+const swapsPair = (code: string, typo: string, a: string, b: string): boolean => {
+  const at = [...code].flatMap((c, i) => (typo[i] === c ? [] : [i]));
+  return at.length === 2 && at[1] === (at[0] as number) + 1 && [a + b, b + a].includes(code.slice(at[0], (at[0] as number) + 2));
+};
+
+describe('parseCode: luhn_mod_n', () => {
+  it.each([
+    ['decimal', '0123456789', 4],
+    ['Crockford base32', CROCKFORD, 3],
+    ['hexadecimal', '0123456789ABCDEF', 3],
+  ])(
+    'rejects every substitution and adjacent swap of every short %s code except the swap of its first and last characters, which it takes (exhaustive)',
+    (_, alphabet, length) => {
+      const s = settings({ alphabet, checkDigit: 'luhn_mod_n', length, group: [length], forbidTrivial: false });
+      const [first, last] = [alphabet[0] as string, alphabet[alphabet.length - 1] as string];
+      const wrong: string[] = [];
+      for (let i = 0; i < codeSpaceSize(s); i++) {
+        const code = codeAt(s, i);
+        for (const typo of typos(alphabet, code))
+          if (isValidCode(s, typo) !== swapsPair(code, typo, first, last)) wrong.push(`${typo} for ${code}`);
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it('knows the ordinary Luhn vector 7992739871 -> 3 and the hexadecimal 123 -> 6', () => {
+    const decimal = settings({ checkDigit: 'luhn_mod_n', length: 11, group: [11] });
+    expect(parseCode(decimal, '7992 7398 713')).toEqual(E.right('79927398713'));
+    expect(parseCode(decimal, '79927398710')).toEqual(checksumError);
+    const hex = settings({ alphabet: '0123456789ABCDEF', checkDigit: 'luhn_mod_n', length: 4, group: [4] });
+    expect(parseCode(hex, '1236')).toEqual(E.right('1236'));
+    expect(parseCode(hex, '1234')).toEqual(checksumError);
+  });
+
+  it('takes, over an odd alphabet, a substitution of the documented pairs before the check character (N = 7: B <-> E)', () => {
+    const s = settings({ alphabet: 'ABCDEFG', checkDigit: 'luhn_mod_n', length: 3, group: [3] });
+    const code = [...'ABCDEFG'].map((c) => `AB${c}`).find((c) => isValidCode(s, c)) as string;
+    expect(parseCode(s, `AE${code.slice(-1)}`)).toEqual(E.right(`AE${code.slice(-1)}`));
+    expect(parseCode(s, `AC${code.slice(-1)}`)).toEqual(checksumError);
+  });
+});
+
 describe('parseCode: format', () => {
   it.each<[string, string]>([
     ['', 'expected 6 characters, got 0'],
@@ -91,14 +134,14 @@ describe('parseCode: format', () => {
   });
 
   it('names the alphabet of a letter code', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
     expect(parseCode(s, 'ABCDEU')).toEqual(formatError(`character 6 is not allowed: use only ${CROCKFORD}`));
   });
 
   it('refuses everything, without throwing, when the settings are invalid', () => {
     const s = settings({ alphabet: 'ABCDEFGHIJ' });
     expect(parseCode(s, 'ABCDEF')).toEqual(
-      formatError("the area's code settings are invalid: damm needs the decimal alphabet 0123456789; use luhn_mod_n"),
+      formatError("the area's code settings are invalid: damm needs the decimal alphabet 0123456789; use verhoeff"),
     );
     expect(isValidCode(s, 'ABCDEF')).toBe(false);
     expect(normaliseTyped(s, 'abc-def')).toBe('ABCDEF');
@@ -112,7 +155,7 @@ describe('parseCode: format', () => {
 
   it('never throws, whatever the string: any code unit, lone surrogates, NUL, a megabyte', () => {
     const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u));
-    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+    const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
     fc.assert(
       fc.property(
         fc.oneof(fc.string({ unit: anyUnit }), fc.string({ unit: 'binary' }), fc.string({ unit: anyUnit, maxLength: 400 })),
@@ -137,7 +180,7 @@ describe('parseCode: format', () => {
 });
 
 describe('normaliseTyped', () => {
-  const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n' });
+  const crockford = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff' });
   const lower = settings({ alphabet: 'abcdefgh', checkDigit: 'none' });
 
   it.each<[string, string, GeneratorSettings]>([
@@ -183,7 +226,7 @@ describe('normaliseTyped', () => {
   });
 
   it('parses Cyrillic-typed letter codes', () => {
-    const s = settings({ alphabet: CROCKFORD, checkDigit: 'luhn_mod_n', length: 12, group: [4, 4, 4] });
+    const s = settings({ alphabet: CROCKFORD, checkDigit: 'verhoeff', length: 12, group: [4, 4, 4] });
     const code = [...CROCKFORD].map((c) => `ABEKMHPCTXM${c}`).find((c) => isValidCode(s, c)) as string;
     expect(parseCode(s, 'авекмнрстхм'.toUpperCase() + code.slice(-1))).toEqual(E.right(code));
     expect(parseCode(s, `авек мнрс тхм${code.slice(-1).toLowerCase()}`)).toEqual(E.right(code));

@@ -193,7 +193,7 @@ describe('decodeConfig: generators', () => {
       generator: {
         length: 8,
         alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ',
-        check_digit: 'luhn_mod_n',
+        check_digit: 'verhoeff',
         group: [4, 4],
         forbid_trivial: false,
       },
@@ -208,7 +208,7 @@ describe('decodeConfig: generators', () => {
     const top = {
       length: 8,
       alphabet: '0123456789ABCDEFGHJKMNPQRSTVWXYZ',
-      checkDigit: 'luhn_mod_n',
+      checkDigit: 'verhoeff',
       group: [4, 4],
       forbidTrivial: false,
     };
@@ -225,15 +225,42 @@ describe('decodeConfig: generators', () => {
     expect(config.areas['a']?.generator).toEqual({ ...DEFAULT_GENERATOR, length: 4, group: [3, 1], forbidTrivial: false });
   });
 
-  it('damm needs a decimal alphabet, at the generator that sets it', () => {
+  it('damm needs a decimal alphabet, at the generator that sets it, and points letter alphabets to verhoeff', () => {
     expect(issuesOf({ generator: { alphabet: 'ABCDEFGHJK' } })).toEqual([
-      { path: 'generator.check_digit', message: expect.stringContaining('decimal alphabet') },
+      {
+        path: 'generator.check_digit',
+        message: 'damm needs the decimal alphabet 0123456789, not "ABCDEFGHJK"; use verhoeff for other alphabets',
+      },
     ]);
     expect(pathsOf({ areas: { a: { generator: { alphabet: '0123456789AB' } } } })).toEqual(['areas.a.generator.check_digit']);
     expect(
       decoded({ areas: { a: { generator: { alphabet: '0123456789AB', check_digit: 'luhn_mod_n' } } } }).areas['a']?.generator
         .checkDigit,
     ).toBe('luhn_mod_n');
+  });
+
+  it('luhn_mod_n takes any alphabet, two characters included', () => {
+    expect(decoded({ generator: { alphabet: '01', check_digit: 'luhn_mod_n' } }).generator).toMatchObject({
+      alphabet: '01',
+      checkDigit: 'luhn_mod_n',
+    });
+    expect(decoded({ generator: { alphabet: 'ABCDEFG', check_digit: 'luhn_mod_n' } }).generator.checkDigit).toBe('luhn_mod_n');
+  });
+
+  it('verhoeff takes any alphabet of 3 or more characters', () => {
+    expect(decoded({ generator: { alphabet: 'ABC', check_digit: 'verhoeff' } }).generator.checkDigit).toBe('verhoeff');
+    expect(
+      decoded({ areas: { a: { generator: { alphabet: '0123456789', check_digit: 'verhoeff' } } } }).areas['a']?.generator,
+    ).toMatchObject({ alphabet: '0123456789', checkDigit: 'verhoeff' });
+  });
+
+  it('verhoeff refuses a two-character alphabet, at the generator that sets it', () => {
+    expect(issuesOf({ generator: { alphabet: '01', check_digit: 'verhoeff' } })).toEqual([
+      { path: 'generator.check_digit', message: 'verhoeff needs an alphabet of at least 3 characters, not "01"' },
+    ]);
+    expect(pathsOf({ generator: { check_digit: 'verhoeff' }, areas: { a: { generator: { alphabet: 'XY' } } } })).toEqual([
+      'areas.a.generator.check_digit',
+    ]);
   });
 
   it('groups must add up to the length', () => {
@@ -277,7 +304,7 @@ describe('decodeConfig: generators', () => {
     [{ alphabet: 'abcdef' }, 'generator.alphabet', 'character "a" not allowed: use digits 0-9 and capital letters A-Z'],
     [{ alphabet: '012 345' }, 'generator.alphabet', 'character " " not allowed: use digits 0-9 and capital letters A-Z'],
     [{ alphabet: 12 }, 'generator.alphabet', 'expected string, got 12'],
-    [{ check_digit: 'crc' }, 'generator.check_digit', 'expected none | damm | luhn_mod_n, got "crc"'],
+    [{ check_digit: 'crc' }, 'generator.check_digit', 'expected none | damm | verhoeff | luhn_mod_n, got "crc"'],
     [{ group: [3, 0, 3] }, 'generator.group[1]', 'expected integer >= 1, got 0'],
     [{ group: '3,3' }, 'generator.group', 'expected array of integers >= 1, got "3,3"'],
     [{ forbid_trivial: 'yes' }, 'generator.forbid_trivial', 'expected boolean, got "yes"'],
@@ -590,10 +617,6 @@ describe('decodeConfig: hostile input', () => {
     expect(decoded({ areas: { a: {} } }).areas['a']?.instructions['constructor']).toBeUndefined();
   });
 
-  it('refuses luhn_mod_n over a two-character alphabet', () => {
-    expect(pathsOf({ generator: { alphabet: '01', check_digit: 'luhn_mod_n' } })).toEqual(['generator.check_digit']);
-  });
-
   it('does not read keys through the prototype', () => {
     const inherited = Object.create({ processing_enabled: 'inherited', generator: { length: 1 } }) as object;
     expect(decoded(inherited).processingEnabled).toBe(true);
@@ -654,7 +677,7 @@ describe('decodeConfig: valid-ish documents', () => {
     {
       length: fc.oneof(fc.integer({ min: 2, max: 16 }), junk),
       alphabet: fc.oneof(fc.constantFrom('0123456789', '9876543210', '0123456789ABCDEFGHJKMNPQRSTVWXYZ', 'ABCD', '0012'), junk),
-      check_digit: fc.oneof(fc.constantFrom('none', 'damm', 'luhn_mod_n'), junk),
+      check_digit: fc.oneof(fc.constantFrom('none', 'damm', 'verhoeff', 'luhn_mod_n'), junk),
       group: fc.oneof(fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 5 }), junk),
       forbid_trivial: fc.oneof(fc.boolean(), junk),
     },

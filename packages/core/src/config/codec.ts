@@ -256,7 +256,7 @@ const Alphabet = fromPredicate('string', isString, (s) => {
   return s.length >= 2 ? null : `expected at least 2 characters, got ${s.length}`;
 });
 
-const CheckDigit = t.keyof({ none: null, damm: null, luhn_mod_n: null }, 'none | damm | luhn_mod_n');
+const CheckDigit = t.keyof({ none: null, damm: null, verhoeff: null, luhn_mod_n: null }, 'none | damm | verhoeff | luhn_mod_n');
 
 /** Area ids and caller names: what `AreaId` accepts in a request (SPEC §6). */
 const IDENTIFIER = {
@@ -449,13 +449,13 @@ const generatorIssues = (
   if (resolved.checkDigit === 'damm' && !isDecimalAlphabet(resolved.alphabet) && gives(['check_digit', 'alphabet'])) {
     issues.push({
       path: formatIssuePath([...at, 'check_digit']),
-      message: `damm needs the decimal alphabet 0123456789, not ${describeValue(resolved.alphabet)}; use luhn_mod_n`,
+      message: `damm needs the decimal alphabet 0123456789, not ${describeValue(resolved.alphabet)}; use verhoeff for other alphabets`,
     });
   }
-  if (resolved.checkDigit === 'luhn_mod_n' && resolved.alphabet.length < 3 && gives(['check_digit', 'alphabet'])) {
+  if (resolved.checkDigit === 'verhoeff' && resolved.alphabet.length < 3 && gives(['check_digit', 'alphabet'])) {
     issues.push({
       path: formatIssuePath([...at, 'check_digit']),
-      message: 'luhn_mod_n needs an alphabet of at least 3 characters',
+      message: `verhoeff needs an alphabet of at least 3 characters, not ${describeValue(resolved.alphabet)}`,
     });
   }
   const sum = resolved.group.reduce((a, b) => a + b, 0);

@@ -4,7 +4,7 @@
  * document's snake_case shape and its validation live in `codec.ts`.
  */
 
-export const CHECK_DIGIT_SCHEMES = ['none', 'damm', 'luhn_mod_n'] as const;
+export const CHECK_DIGIT_SCHEMES = ['none', 'damm', 'verhoeff', 'luhn_mod_n'] as const;
 export type CheckDigitScheme = (typeof CHECK_DIGIT_SCHEMES)[number];
 
 export interface GeneratorSettings {

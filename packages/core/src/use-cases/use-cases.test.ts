@@ -2,7 +2,8 @@ import * as E from 'fp-ts/Either';
 import { createCodeDispatch } from '../code-dispatch';
 import { areaId, driver, orderId, type UserId } from '../domain/ids';
 import type { DomainError } from '../errors';
-import type { DispatchConfig } from '../config/config';
+import { decodeConfig, formatConfigIssues } from '../config/codec';
+import type { DispatchConfig, GeneratorSettings } from '../config/config';
 import { parseCode } from '../codes';
 import {
   areaSettings,
@@ -233,6 +234,33 @@ describe('enter code', () => {
     const typo = a.code.slice(0, 5) + String((Number(a.code[5]) + 1) % 10);
     expect(errorCode(await w.enter(typo))).toBe('invalid_code_checksum');
   });
+
+  it.each([
+    ['none', '0123456789', 'code_not_found'],
+    ['damm', '0123456789', 'invalid_code_checksum'],
+    ['verhoeff', '0123456789ABCDEFGHJKMNPQRSTVWXYZ', 'invalid_code_checksum'],
+    ['luhn_mod_n', '0123456789ABCDEFGHJKMNPQRSTVWXYZ', 'invalid_code_checksum'],
+    ['luhn_mod_n', '0123456789', 'invalid_code_checksum'],
+  ])(
+    'check_digit %s over %s, from the configuration: the issued code is taken back, a typo answers %s',
+    async (scheme, alphabet, typoAnswer) => {
+      const document = {
+        auth: { service_tokens: { ordercommit: 'test-service-token' } },
+        areas: { svo_d: { generator: { alphabet, check_digit: scheme, length: 8, group: [4, 4] } } },
+      };
+      const config = decodeConfig(document);
+      if (E.isLeft(config)) throw new Error(formatConfigIssues(config.left));
+      const w = world(config.right);
+      const a = await w.create();
+      const generator = config.right.areas['svo_d']?.generator as GeneratorSettings;
+      expect(parseCode(generator, a.code)).toEqual(E.right(a.code));
+      const chars = [...alphabet];
+      const typo = (chars[(chars.indexOf(a.code[0] as string) + 1) % chars.length] as string) + a.code.slice(1);
+      expect(errorCode(await w.enter(typo))).toBe(typoAnswer);
+      const entered = await w.enter(a.code);
+      expect(E.isRight(entered) && entered.right.status).toBe('processing');
+    },
+  );
 
   it('answers code_not_found for an unknown, expired or final code', async () => {
     const w = world();

@@ -1,17 +1,15 @@
 /**
- * The check character behind the `luhn_mod_n` setting, for an alphabet of any
- * size N >= 3 (values are alphabet positions 0..N-1).
+ * The check character behind the `verhoeff` setting, for an alphabet of any
+ * size N >= 3 (values are alphabet positions 0..N-1): it rejects every single
+ * substitution and every adjacent swap, the check character included.
  *
- * Why not Luhn mod N itself: the SPEC wants every single-character error and
- * every adjacent swap rejected, and Luhn mod N misses the swap of the first and
- * last characters of the alphabet ("09" <-> "90" for N = 10; brute force finds
- * 800 undetected errors among the 4-digit payloads), and for odd N it misses
- * even single substitutions. ISO/IEC 7064 "MOD N+1,N" misses swaps with the
+ * Why not something computed in Z_N: Luhn mod N misses the swap of the
+ * characters worth 0 and N-1 ("09" <-> "90" for N = 10), and for odd N even
+ * some single substitutions; ISO/IEC 7064 "MOD N+1,N" misses swaps with the
  * check character (e.g. "00101" <-> "00110" for N = 10). For even N nothing
  * computed in Z_N can work: weights would have to be odd (units) and differ by
  * odd amounts, and more generally Z_N then has no anti-symmetric mapping. So
- * the configuration keeps the name, but the scheme is Verhoeff's, generalised
- * to any N:
+ * the scheme is Verhoeff's, generalised to any N:
  *
  *   code w_0 .. w_L (w_L the check character) is valid iff
  *   d^0(w_L) * d^1(w_(L-1)) * ... * d^L(w_0) = e
@@ -85,14 +83,14 @@ const groupOfOrder = (n: number): Group | null => {
   return k === 1 ? dihedral(m) : abelian(m, k);
 };
 
-export type ModNCheck = (values: readonly number[]) => number;
+export type VerhoeffCheck = (values: readonly number[]) => number;
 
 /**
  * The check function for alphabets of `n` characters: payload values in,
  * check value out. Null when n < 3: with two symbols no single check
  * character catches both every substitution and every swap.
  */
-export const modNCheck = (n: number): ModNCheck | null => {
+export const verhoeffCheck = (n: number): VerhoeffCheck | null => {
   const group = groupOfOrder(n);
   if (group === null) return null;
   // powers[k][a] = d^k(a), grown as longer codes come in (at most the code length).
