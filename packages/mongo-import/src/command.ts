@@ -12,7 +12,7 @@ import type { OpenSink } from './sink';
 /** Exit codes of `import-mongo`. */
 export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3 } as const;
 
-export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>]
+export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>] [--json]
 
 Imports mongoexport dumps (JSON lines or --jsonArray, relaxed or canonical
 Extended JSON) of code_dispatch_codes (--codes) and code_dispatch_assignments
@@ -23,10 +23,14 @@ Extended JSON) of code_dispatch_codes (--codes) and code_dispatch_assignments
   --dry-run             read, map and compare with the database; write nothing
   --rejects <file>      reject file, JSON lines (default ./rejects-<timestamp>.jsonl, created on the first reject)
   --config <file>       configuration document, YAML or JSON (default $CODEDISPATCH_CONFIG; none: built-in defaults)
+  --json                the report as one JSON object on stdout (default: one line per count)
+  -h, --help            this text
 
 Database: DATABASE_URL, else the embedded PGlite in PGLITE_DATA_DIR (default ./.data/pglite).
-Report: JSON on stdout, summary on stderr. Exit: 0 done, 1 something was rejected,
-2 usage or configuration error, 3 the import stopped (re-run it: it is idempotent).
+Report on stdout, one line per count: read, imported, merged, skipped, rejected,
+unknown_areas, duplicates. Progress and notes go to stderr. Exit: 0 done,
+1 something was rejected, 2 usage or configuration error, 3 the import stopped
+(re-run it: it is idempotent).
 `;
 
 export interface CommandIo {
@@ -44,6 +48,7 @@ interface Arguments {
   readonly dryRun: boolean;
   readonly rejects: string | null;
   readonly config: string | null;
+  readonly json: boolean;
 }
 
 const OPTIONS = {
@@ -52,6 +57,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   rejects: { type: 'string' },
   config: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,6 +76,7 @@ const parseArguments = (argv: readonly string[]): E.Either<string, Arguments | '
     dryRun: values['dry-run'] === true,
     rejects: values.rejects ?? null,
     config: values.config ?? null,
+    json: values.json === true,
   });
 };
 
@@ -99,26 +106,30 @@ const loadConfig = async (path: string | null): Promise<E.Either<string, Dispatc
     : E.right(config.right);
 };
 
-/** Areas listed by name in the summary; the JSON report has them all. */
-const SUMMARY_AREAS = 20;
+/** Areas named in the text report; `--json` has them all. */
+const REPORT_AREAS = 20;
 
-const summary = (report: ImportReport, rejectsFile: string | null, target: string): string => {
-  const lines = [
-    `import-mongo: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}`,
-    `  read       ${report.read} documents`,
-    `  ${report.dry_run ? 'would import' : 'imported  '} ${report.imported} records`,
-    `  merged     ${report.merged} (records from a code and an assignment document, imported or skipped)`,
-    `  skipped    ${report.skipped} (already present)`,
-    `  duplicates ${report.duplicates} (identical second code documents, ignored)`,
-    `  rejected   ${report.rejected}${rejectsFile !== null ? ` → ${rejectsFile}` : ''}`,
+/** The report with `--json`: one object, in the names of SPEC §9. */
+const jsonReport = (report: ImportReport, rejectsFile: string | null, config: string | null): string =>
+  `${JSON.stringify({ ...report, rejects_file: rejectsFile, config })}\n`;
+
+/** The report without `--json`: a title, then `<label> <count>  <note>` per count, labelled as in SPEC §9. */
+const textReport = (report: ImportReport, rejectsFile: string | null, target: string): string => {
+  const areas = Object.entries(report.records_by_unknown_area);
+  const named = areas.slice(0, REPORT_AREAS).map(([a, n]) => `${a} (${n} record${n === 1 ? '' : 's'})`);
+  if (areas.length > REPORT_AREAS) named.push(`… ${areas.length - REPORT_AREAS} more`);
+  const rows: readonly (readonly [keyof ImportReport, number, string])[] = [
+    ['read', report.read, 'documents, both files'],
+    ['imported', report.imported, report.dry_run ? 'records that would be written' : 'records written'],
+    ['merged', report.merged, 'records built from a code and an assignment document (imported or skipped)'],
+    ['skipped', report.skipped, 'records already present'],
+    ['rejected', report.rejected, rejectsFile !== null ? `→ ${rejectsFile}` : ''],
+    ['unknown_areas', report.unknown_areas, named.join(', ')],
+    ['duplicates', report.duplicates, 'identical second code documents, ignored'],
   ];
-  const unknown = Object.entries(report.unknown_areas);
-  if (unknown.length > 0) {
-    const named = unknown.slice(0, SUMMARY_AREAS).map(([a, n]) => `${a} (${n})`);
-    if (unknown.length > SUMMARY_AREAS) named.push(`… ${unknown.length - SUMMARY_AREAS} more`);
-    lines.push(`  areas not in the configuration (imported with default settings): ${named.join(', ')}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const width = Math.max(...rows.map(([, n]) => String(n).length));
+  const lines = rows.map(([label, n, note]) => `${label.padEnd(14)} ${String(n).padStart(width)}  ${note}`.trimEnd());
+  return `import-mongo report: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}\n${lines.join('\n')}\n`;
 };
 
 /**
@@ -211,8 +222,9 @@ export const runImportMongo = async (
     progress.stop();
     await rejects.close();
     const rejectsFile = rejects.created ? rejects.path : null;
-    io.stdout.write(`${JSON.stringify({ ...report, rejects_file: rejectsFile, config: configPath })}\n`);
-    say(summary(report, rejectsFile, opened.target));
+    io.stdout.write(
+      args.right.json ? jsonReport(report, rejectsFile, configPath) : textReport(report, rejectsFile, opened.target),
+    );
     return report.rejected > 0 ? EXIT.rejected : EXIT.ok;
   } catch (e) {
     progress.stop();
