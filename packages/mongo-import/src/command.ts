@@ -132,16 +132,16 @@ const textReport = (report: ImportReport, rejectsFile: string | null, target: st
   return `import-mongo report: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}\n${lines.join('\n')}\n`;
 };
 
-/**
- * `import-mongo` (SPEC §9) with its world passed in: the streams, the
- * environment and how to open the sink. Resolves to the exit code.
- */
 /** The configuration used when none is named: its name for messages, and the document. */
 export interface FallbackConfig {
   readonly name: string;
   readonly document: unknown;
 }
 
+/**
+ * `import-mongo` (SPEC §9) with its world passed in: the streams, the
+ * environment and how to open the sink. Resolves to the exit code.
+ */
 export const runImportMongo = async (
   argv: readonly string[],
   io: CommandIo,
