@@ -254,7 +254,11 @@ describe('import-mongo', () => {
     goodDumps(w);
     const run = await cli(w, argv);
     expect(run.code).toBe(EXIT.usage);
-    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+    const [first, blank] = run.stderr.split('\n');
+    expect(first).toMatch(/^import-mongo: /);
+    expect(first).toContain(message);
+    expect(blank).toBe('');
     expect(run.stderr).toContain('Usage: import-mongo');
     expect(w.opened).toEqual([]);
   });
@@ -271,9 +275,12 @@ describe('import-mongo', () => {
     expect(w.opened).toEqual([]);
   });
 
-  it('--help prints the usage and exits 0', async () => {
-    const run = await cli(world(), ['--help']);
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0, opening nothing', async (flag) => {
+    const w = world();
+    const run = await cli(w, [flag]);
     expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).toBe('');
+    expect(w.opened).toEqual([]);
     expect(run.stdout).toContain('Usage: import-mongo --codes <file>');
     expect(run.stdout).toContain('--json');
   });

@@ -1,16 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { parse as parseYaml } from 'yaml';
 import { decodeConfig, formatConfigIssues, type DispatchConfig } from '@codedispatch/core';
+import { EXIT_USAGE, readCommandLine, refuseCommandLine } from '@codedispatch/postgres';
 import { importMongoDump, type ImportReport } from './import';
 import { progressDisplay } from './progress';
 import { JsonLinesFile } from './reject-file';
 import type { OpenSink } from './sink';
 
 /** Exit codes of `import-mongo`. */
-export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3 } as const;
+export const EXIT = { ok: 0, rejected: 1, usage: EXIT_USAGE, failed: 3 } as const;
 
 export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>] [--json]
 
@@ -51,25 +51,26 @@ interface Arguments {
   readonly json: boolean;
 }
 
-const OPTIONS = {
-  codes: { type: 'string' },
-  assignments: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  rejects: { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+const COMMAND = {
+  name: 'import-mongo',
+  usage: USAGE,
+  options: {
+    codes: { type: 'string' },
+    assignments: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    rejects: { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  },
 } as const;
 
-const parseArguments = (argv: readonly string[]): E.Either<string, Arguments | 'help'> => {
-  const parsed = E.tryCatch(
-    () => parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS }).values,
-    (e) => (e instanceof Error ? e.message : String(e)),
-  );
-  if (E.isLeft(parsed)) return parsed;
-  const values = parsed.right;
-  if (values.help === true) return E.right('help');
-  if (values.codes === undefined || values.codes === '') return E.left('--codes <file> is required');
+/** The arguments, or the exit code once `--help` is answered or the command line refused. */
+const readArguments = (argv: readonly string[], io: CommandIo): E.Either<number, Arguments> => {
+  const line = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(line)) return line;
+  const values = line.right.values;
+  if (values.codes === undefined || values.codes === '')
+    return E.left(refuseCommandLine(COMMAND, io, '--codes <file> is required'));
   return E.right({
     codes: values.codes,
     assignments: values.assignments ?? null,
@@ -149,17 +150,9 @@ export const runImportMongo = async (
   fallback?: FallbackConfig,
 ): Promise<number> => {
   const say = (text: string): void => void io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-  const usage = (message: string): number => {
-    say(`import-mongo: ${message}\n\n${USAGE}`);
-    return EXIT.usage;
-  };
 
-  const args = parseArguments(argv);
-  if (E.isLeft(args)) return usage(args.left);
-  if (args.right === 'help') {
-    io.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+  const args = readArguments(argv, io);
+  if (E.isLeft(args)) return args.left;
   const cwd = io.cwd ?? process.cwd();
   const codes = resolve(cwd, args.right.codes);
   const assignments = args.right.assignments === null ? null : resolve(cwd, args.right.assignments);
@@ -169,7 +162,7 @@ export const runImportMongo = async (
   ];
   let totalBytes = 0;
   for (const size of sizes) {
-    if (E.isLeft(size)) return usage(size.left);
+    if (E.isLeft(size)) return refuseCommandLine(COMMAND, io, size.left);
     totalBytes += size.right;
   }
 
