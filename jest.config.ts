@@ -45,6 +45,7 @@ const config: Config = {
     project('processing-queue', 'packages/processing-queue'),
     project('mongo-import', 'packages/mongo-import'),
     project('http', 'apps/http'),
+    project('bench', 'bench'),
   ],
   testTimeout: 30000,
   // Coverage is collected from the core only, and its threshold is part of every run.
