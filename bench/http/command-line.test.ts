@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { ROOT } from './common';
+import { runEntryPoint } from '@codedispatch/postgres/testing';
 
 /*
  * The benchmarks' command lines, on the real entry points (as `npx tsx` runs
@@ -9,23 +6,8 @@ import { ROOT } from './common';
  * anyway would fail on it with exit 1, never 2.
  */
 
-const run = async (file: string, args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http', file), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.jest.json'),
-      BENCH_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out, err };
-};
+const run = (file: string, args: readonly string[]) =>
+  runEntryPoint(`bench/http/${file}`, args, { BENCH_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
 
 const COMMANDS = [
   ['run.ts', 'bench:http', 'Usage: npm run bench:http '],
