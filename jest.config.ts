@@ -18,6 +18,7 @@ const moduleNameMapper = {
   '^@codedispatch/core$': '<rootDir>/packages/core/src',
   '^@codedispatch/core/testing$': '<rootDir>/packages/core/src/testing',
   '^@codedispatch/postgres$': '<rootDir>/packages/postgres/src',
+  '^@codedispatch/postgres/testing$': '<rootDir>/packages/postgres/src/testing',
   '^@codedispatch/tracker-http$': '<rootDir>/packages/tracker-http/src',
   '^@codedispatch/tracker-http/testing$': '<rootDir>/packages/tracker-http/src/testing',
   '^@codedispatch/processing-queue$': '<rootDir>/packages/processing-queue/src',
@@ -44,6 +45,7 @@ const config: Config = {
     project('processing-queue', 'packages/processing-queue'),
     project('mongo-import', 'packages/mongo-import'),
     project('http', 'apps/http'),
+    project('bench', 'bench'),
   ],
   testTimeout: 30000,
   // Coverage is collected from the core only, and its threshold is part of every run.

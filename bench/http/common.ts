@@ -13,10 +13,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import * as E from 'fp-ts/Either';
 import { CompiledQuery } from 'kysely';
 import { Client } from 'pg';
 import { candidatesFromIndex, isTrivial } from '@codedispatch/core';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
+import {
+  migrateToLatest,
+  openDatabase,
+  readCommandLine,
+  type CommandLine,
+  type CommandOption,
+  type CommandSpec,
+  type DatabaseHandle,
+} from '@codedispatch/postgres';
 import { AREA, benchConfigDocument, GENERATOR, ORDER_EXPIRE_S, PARK } from './config';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -412,8 +421,20 @@ export const cleanUp = async (): Promise<void> => {
   scratchDir = null;
 };
 
-/** Runs a benchmark's main, cleaning up after it whatever happens. */
-export const runMain = (main: () => Promise<void>): void => {
+/**
+ * Runs a benchmark's main once its command line is read (`-h`/`--help`
+ * answered, an unknown option or argument refused with exit 2, in both cases
+ * before any work), cleaning up after it whatever happens.
+ */
+export const runMain = <O extends Readonly<Record<string, CommandOption>>>(
+  command: CommandSpec<O>,
+  main: (line: CommandLine<O>) => Promise<void>,
+): void => {
+  const line = readCommandLine(command, process.argv.slice(2), process);
+  if (E.isLeft(line)) {
+    process.exitCode = line.left;
+    return;
+  }
   let interrupted = false;
   const interrupt = (): void => {
     if (interrupted) process.exit(130);
@@ -423,7 +444,7 @@ export const runMain = (main: () => Promise<void>): void => {
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
-  main()
+  main(line.right)
     .catch((e: unknown) => {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = 1;

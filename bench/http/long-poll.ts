@@ -320,4 +320,21 @@ export const printLongPoll = (r: LongPollReport): void => {
     process.stdout.write(`(reduced from ${WANTED}: ulimit -n is ${r.fdLimit})\n`);
 };
 
-if (require.main === module) runMain(async () => void (await runLongPoll()));
+const COMMAND = {
+  name: 'long-poll',
+  usage: `Usage: npx tsx bench/http/long-poll.ts [-h | --help]
+
+Concurrent status long-polls on one service (PostgreSQL), woken by lookups:
+wake latency and the service's peak RSS. Takes no options; the environment
+sets the run:
+
+  BENCH_LONGPOLL_COUNT=10000   polls (fewer when ulimit -n is lower)
+  BENCH_LONGPOLL_RATE=100      lookups per second, for the window
+  BENCH_LONGPOLL_WINDOW_S=5    seconds of lookups
+  BENCH_LONGPOLL_CALM=1000     polls of the second run, when the first saturated the service
+  BENCH_DATABASE_URL           admin URL of the server (default postgres://postgres@127.0.0.1:5432/test)
+`,
+  options: {},
+} as const;
+
+if (require.main === module) runMain(COMMAND, async () => void (await runLongPoll()));

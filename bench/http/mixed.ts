@@ -232,4 +232,19 @@ export const printMixed = (r: MixedReport): void => {
   );
 };
 
-if (require.main === module) runMain(async () => void (await runMixed()));
+const COMMAND = {
+  name: 'mixed',
+  usage: `Usage: npx tsx bench/http/mixed.ts [-h | --help]
+
+p99 of the service on PostgreSQL under a fixed rate of mixed requests
+(create, assign, status, lookup), with autocannon and with an open loop.
+Takes no options; the environment sets the run:
+
+  BENCH_MIXED_RATE=1000     requests per second
+  BENCH_MIXED_SECONDS=10    seconds measured
+  BENCH_DATABASE_URL        admin URL of the server (default postgres://postgres@127.0.0.1:5432/test)
+`,
+  options: {},
+} as const;
+
+if (require.main === module) runMain(COMMAND, async () => void (await runMixed()));

@@ -16,6 +16,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { refuseCommandLine } from '@codedispatch/postgres';
 import {
   createScratchDatabase,
   fmt,
@@ -144,12 +145,39 @@ export const printSummary = (s: ProfileSummary, title: string): void => {
   );
 };
 
-const main = async (): Promise<void> => {
-  const path = (process.argv[2] ?? 'create') as PathName;
-  const seconds = Number(process.argv[3] ?? 10);
-  const target = process.argv[4] ?? 'service';
-  const connections = Number(process.argv[5] ?? 16);
-  if (!PATHS.includes(path)) throw new Error(`path must be one of ${PATHS.join(', ')}`);
+const TARGETS = ['service', 'express', 'node'] as const;
+
+const COMMAND = {
+  name: 'profile',
+  usage: `Usage: npx tsx bench/http/profile.ts [create|assign|status|lookup] [seconds] [service|express|node] [connections]
+
+Runs one target under node --cpu-prof on one path (a fresh PostgreSQL
+database, 2 s of warm-up, then the seconds measured) and summarises the
+profile; keeps the .cpuprofile. Defaults: create 10 service 16.
+
+  -h, --help   this text
+
+Database: BENCH_DATABASE_URL, admin URL of the server (default postgres://postgres@127.0.0.1:5432/test).
+`,
+  options: {},
+  positionals: 4,
+} as const;
+
+const isPath = (s: string): s is PathName => (PATHS as readonly string[]).includes(s);
+const isTarget = (s: string): s is (typeof TARGETS)[number] => (TARGETS as readonly string[]).includes(s);
+
+const main = async ({ positionals }: { readonly positionals: readonly string[] }): Promise<void> => {
+  const [path = 'create', secondsText = '10', target = 'service', connectionsText = '16'] = positionals;
+  const seconds = Number(secondsText);
+  const connections = Number(connectionsText);
+  const refuse = (message: string): void => {
+    process.exitCode = refuseCommandLine(COMMAND, process, message);
+  };
+  if (!isPath(path)) return refuse(`the path must be one of ${PATHS.join(', ')}, not '${path}'`);
+  if (!(seconds > 0 && Number.isFinite(seconds))) return refuse(`seconds must be a positive number, not '${secondsText}'`);
+  if (!isTarget(target)) return refuse(`the target must be one of ${TARGETS.join(', ')}, not '${target}'`);
+  if (!Number.isInteger(connections) || connections <= 0)
+    return refuse(`connections must be a positive integer, not '${connectionsText}'`);
   const workload = new Workload(60_000);
   const db = await createScratchDatabase('profile');
   const sink = await startSink();
@@ -191,4 +219,4 @@ const main = async (): Promise<void> => {
   }
 };
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(COMMAND, main);

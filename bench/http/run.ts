@@ -387,7 +387,29 @@ const printCompare = ({ results, backgroundStatementsPerSecond }: CompareReport)
   return { allMet };
 };
 
-runMain(async () => {
+const COMMAND = {
+  name: 'bench:http',
+  usage: `Usage: npm run bench:http [-- -h | --help]
+
+The HTTP benchmarks (about 5 minutes): compare (the service against the same
+hot paths written bare, and on PGlite), mixed (p99 at a fixed mixed rate)
+and long-poll (concurrent status long-polls woken by lookups). Takes no
+options; the environment sets the run:
+
+  BENCH_DATABASE_URL     admin URL of the server (default postgres://postgres@127.0.0.1:5432/test)
+  BENCH_SECONDS=8        seconds measured per target and path
+  BENCH_WARMUP=2         seconds of warm-up
+  BENCH_CONNECTIONS=16   autocannon connections
+  BENCH_SEED=80000       orders seeded per consuming path (BENCH_SEED_PGLITE=30000 on PGlite)
+  BENCH_ONLY=compare,mixed,long-poll   the parts to run
+  BENCH_PGLITE=1         0 leaves the service on PGlite out
+  BENCH_JSON=<file>      also write the results there, as JSON
+  (and those of the mixed and long-poll parts: see npx tsx bench/http/mixed.ts --help, long-poll.ts --help)
+`,
+  options: {},
+} as const;
+
+runMain(COMMAND, async () => {
   const report: { at: string; compare?: CompareReport; mixed?: MixedReport; longPoll?: LongPollResult } = { at: stamp() };
   const started = Date.now();
   let failed = false;

@@ -49,6 +49,10 @@ const cli = async (w: World, argv: string[], env: Record<string, string> = {}, o
 
 const report = (stdout: string): Record<string, unknown> => JSON.parse(stdout) as Record<string, unknown>;
 
+/** The counts of the text report: its lines `<label> <number> …`, by label. */
+const counts = (stdout: string): Record<string, number> =>
+  Object.fromEntries([...stdout.matchAll(/^([a-z_]+) +(\d+)/gm)].map((m) => [m[1] as string, Number(m[2])]));
+
 /** codes.jsonl with two good codes (svo_d, zenit), assignments.jsonl with one assignment. */
 const goodDumps = (w: World): void => {
   writeJsonLines(join(w.dir, 'codes.jsonl'), [
@@ -63,11 +67,44 @@ const goodDumps = (w: World): void => {
 const CONFIG_YAML = 'areas:\n  svo_d:\n    order_expire_s: 1800\n';
 
 describe('import-mongo', () => {
-  it('imports, prints the JSON report on stdout and a summary on stderr, exits 0', async () => {
+  it("imports, prints the report on stdout under SPEC's labels, progress on stderr, exits 0", async () => {
     const w = world();
     goodDumps(w);
     writeFileSync(join(w.dir, 'config.yaml'), CONFIG_YAML);
     const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--config', 'config.yaml']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(counts(run.stdout)).toEqual({
+      read: 3,
+      imported: 2,
+      merged: 1,
+      skipped: 0,
+      rejected: 0,
+      unknown_areas: 1,
+      duplicates: 0,
+    });
+    expect(run.stdout).toMatch(/^unknown_areas +1 +zenit \(1 record\)$/m);
+    expect(run.stdout).not.toContain('documents read');
+    expect(run.stderr).toContain('documents read');
+    expect(w.sink.records.size).toBe(2);
+    expect(w.opened).toEqual([{ env: {}, dryRun: false }]);
+    expect(w.closed).toBe(1);
+    // No reject, no reject file.
+    expect(readdirSync(w.dir).filter((f) => f.startsWith('rejects-'))).toEqual([]);
+  });
+
+  it('--json prints the report as one JSON object on stdout, progress on stderr only', async () => {
+    const w = world();
+    goodDumps(w);
+    writeFileSync(join(w.dir, 'config.yaml'), CONFIG_YAML);
+    const run = await cli(w, [
+      '--codes',
+      'codes.jsonl',
+      '--assignments',
+      'assignments.jsonl',
+      '--config',
+      'config.yaml',
+      '--json',
+    ]);
     expect(run.code).toBe(EXIT.ok);
     expect(report(run.stdout)).toEqual({
       dry_run: false,
@@ -76,30 +113,31 @@ describe('import-mongo', () => {
       merged: 1,
       skipped: 0,
       rejected: 0,
+      unknown_areas: 1,
       duplicates: 0,
-      unknown_areas: { zenit: 1 },
+      records_by_unknown_area: { zenit: 1 },
       rejects_file: null,
       config: 'config.yaml',
     });
-    expect(run.stderr).toContain('imported   2 records');
-    expect(run.stderr).toContain('areas not in the configuration (imported with default settings): zenit (1)');
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('documents read');
     expect(w.sink.records.size).toBe(2);
-    expect(w.opened).toEqual([{ env: {}, dryRun: false }]);
-    expect(w.closed).toBe(1);
-    // No reject, no reject file.
-    expect(readdirSync(w.dir).filter((f) => f.startsWith('rejects-'))).toEqual([]);
   });
 
   it('takes the configuration from CODEDISPATCH_CONFIG, and says when there is none', async () => {
     const w = world();
     goodDumps(w);
     writeFileSync(join(w.dir, 'config.yaml'), CONFIG_YAML);
-    const configured = await cli(w, ['--codes', 'codes.jsonl'], { CODEDISPATCH_CONFIG: join(w.dir, 'config.yaml') });
-    expect(report(configured.stdout).unknown_areas).toEqual({ zenit: 1 });
+    const configured = await cli(w, ['--codes', 'codes.jsonl', '--json'], { CODEDISPATCH_CONFIG: join(w.dir, 'config.yaml') });
+    expect(report(configured.stdout)).toMatchObject({ unknown_areas: 1, records_by_unknown_area: { zenit: 1 } });
 
-    const bare = await cli(world(), ['--codes', join(w.dir, 'codes.jsonl')]);
+    const bare = await cli(world(), ['--codes', join(w.dir, 'codes.jsonl'), '--json']);
     expect(bare.code).toBe(EXIT.ok);
-    expect(report(bare.stdout)).toMatchObject({ unknown_areas: { svo_d: 1, zenit: 1 }, config: null });
+    expect(report(bare.stdout)).toMatchObject({
+      unknown_areas: 2,
+      records_by_unknown_area: { svo_d: 1, zenit: 1 },
+      config: null,
+    });
     expect(bare.stderr).toContain('no configuration (--config or CODEDISPATCH_CONFIG): built-in defaults, no configured areas');
   });
 
@@ -110,7 +148,7 @@ describe('import-mongo', () => {
       raw('not json'),
     ]);
     writeJsonLines(join(w.dir, 'assignments.jsonl'), [doc({ order_id: 'o9', status: 'pending' })]);
-    const args = ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--rejects', 'out/../rejects.jsonl'];
+    const args = ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--rejects', 'out/../rejects.jsonl', '--json'];
 
     const first = await cli(w, args);
     expect(first.code).toBe(EXIT.rejected);
@@ -136,13 +174,22 @@ describe('import-mongo', () => {
     expect(readFileSync(join(w.dir, 'rejects.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it.each([[[]], [['--json']]])('exits 1 when anything was rejected (%j)', async (mode) => {
+    const w = world();
+    writeJsonLines(join(w.dir, 'codes.jsonl'), [raw('{')]);
+    const run = await cli(w, ['--codes', 'codes.jsonl', ...mode]);
+    expect(run.code).toBe(EXIT.rejected);
+    const rejected = mode.length === 0 ? counts(run.stdout).rejected : report(run.stdout).rejected;
+    expect(rejected).toBe(1);
+  });
+
   it('names the default reject file after the time of the run', async () => {
     const w = world();
     writeJsonLines(join(w.dir, 'codes.jsonl'), [raw('{')]);
     const run = await cli(w, ['--codes', 'codes.jsonl']);
     expect(run.code).toBe(EXIT.rejected);
     expect(existsSync(join(w.dir, 'rejects-2026-11-26T10-00-00-000Z.jsonl'))).toBe(true);
-    expect(run.stderr).toContain('rejected   1 → ');
+    expect(run.stdout).toMatch(/^rejected +1 +→ .*rejects-2026-11-26T10-00-00-000Z\.jsonl$/m);
   });
 
   it('uses the fallback configuration when none is named', async () => {
@@ -152,13 +199,13 @@ describe('import-mongo', () => {
     const stderr = new Collect();
     const fallback = { name: 'the demo configuration', document: { areas: { svo_d: {}, zenit: {} } } };
     const code = await runImportMongo(
-      ['--codes', 'codes.jsonl'],
+      ['--codes', 'codes.jsonl', '--json'],
       { stdout, stderr, env: {}, cwd: w.dir, now: () => NOW },
       opener(w),
       fallback,
     );
     expect(code).toBe(EXIT.ok);
-    expect(report(stdout.text).unknown_areas).toEqual({});
+    expect(report(stdout.text)).toMatchObject({ unknown_areas: 0, records_by_unknown_area: {} });
     expect(stderr.text).toContain('using the demo configuration');
   });
 
@@ -175,9 +222,14 @@ describe('import-mongo', () => {
     goodDumps(w);
     const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--dry-run']);
     expect(run.code).toBe(EXIT.ok);
-    expect(report(run.stdout)).toMatchObject({ dry_run: true, imported: 2, merged: 1 });
-    expect(run.stderr).toContain('DRY RUN, nothing written');
-    expect(w.opened).toEqual([{ env: {}, dryRun: true }]);
+    expect(counts(run.stdout)).toMatchObject({ imported: 2, merged: 1 });
+    expect(run.stdout).toContain('DRY RUN, nothing written');
+    const json = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl', '--dry-run', '--json']);
+    expect(report(json.stdout)).toMatchObject({ dry_run: true, imported: 2, merged: 1 });
+    expect(w.opened).toEqual([
+      { env: {}, dryRun: true },
+      { env: {}, dryRun: true },
+    ]);
     expect(w.sink.writes).toBe(0);
   });
 
@@ -193,6 +245,7 @@ describe('import-mongo', () => {
     [[], '--codes <file> is required'],
     [['--codes'], "Option '--codes <value>' argument missing"],
     [['--codes', 'codes.jsonl', '--bogus'], "Unknown option '--bogus'"],
+    [['--codes', 'codes.jsonl', '--json=yes'], "Option '--json' does not take an argument"],
     [['--codes', 'codes.jsonl', 'extra'], 'Unexpected argument'],
     [['--codes', 'missing.jsonl'], '--codes '],
     [['--codes', 'codes.jsonl', '--assignments', '.'], 'not a file'],
@@ -201,7 +254,11 @@ describe('import-mongo', () => {
     goodDumps(w);
     const run = await cli(w, argv);
     expect(run.code).toBe(EXIT.usage);
-    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+    const [first, blank] = run.stderr.split('\n');
+    expect(first).toMatch(/^import-mongo: /);
+    expect(first).toContain(message);
+    expect(blank).toBe('');
     expect(run.stderr).toContain('Usage: import-mongo');
     expect(w.opened).toEqual([]);
   });
@@ -218,10 +275,14 @@ describe('import-mongo', () => {
     expect(w.opened).toEqual([]);
   });
 
-  it('--help prints the usage and exits 0', async () => {
-    const run = await cli(world(), ['--help']);
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0, opening nothing', async (flag) => {
+    const w = world();
+    const run = await cli(w, [flag]);
     expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).toBe('');
+    expect(w.opened).toEqual([]);
     expect(run.stdout).toContain('Usage: import-mongo --codes <file>');
+    expect(run.stdout).toContain('--json');
   });
 
   it('exits 3 when the store cannot be opened or fails on the way', async () => {

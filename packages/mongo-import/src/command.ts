@@ -1,18 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { parse as parseYaml } from 'yaml';
 import { decodeConfig, formatConfigIssues, type DispatchConfig } from '@codedispatch/core';
+import { EXIT_USAGE, readCommandLine, refuseCommandLine } from '@codedispatch/postgres';
 import { importMongoDump, type ImportReport } from './import';
 import { progressDisplay } from './progress';
 import { JsonLinesFile } from './reject-file';
 import type { OpenSink } from './sink';
 
 /** Exit codes of `import-mongo`. */
-export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3 } as const;
+export const EXIT = { ok: 0, rejected: 1, usage: EXIT_USAGE, failed: 3 } as const;
 
-export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>]
+export const USAGE = `Usage: import-mongo --codes <file> [--assignments <file>] [--dry-run] [--rejects <file>] [--config <file>] [--json]
 
 Imports mongoexport dumps (JSON lines or --jsonArray, relaxed or canonical
 Extended JSON) of code_dispatch_codes (--codes) and code_dispatch_assignments
@@ -23,10 +23,14 @@ Extended JSON) of code_dispatch_codes (--codes) and code_dispatch_assignments
   --dry-run             read, map and compare with the database; write nothing
   --rejects <file>      reject file, JSON lines (default ./rejects-<timestamp>.jsonl, created on the first reject)
   --config <file>       configuration document, YAML or JSON (default $CODEDISPATCH_CONFIG; none: built-in defaults)
+  --json                the report as one JSON object on stdout (default: one line per count)
+  -h, --help            this text
 
 Database: DATABASE_URL, else the embedded PGlite in PGLITE_DATA_DIR (default ./.data/pglite).
-Report: JSON on stdout, summary on stderr. Exit: 0 done, 1 something was rejected,
-2 usage or configuration error, 3 the import stopped (re-run it: it is idempotent).
+Report on stdout, one line per count: read, imported, merged, skipped, rejected,
+unknown_areas, duplicates. Progress and notes go to stderr. Exit: 0 done,
+1 something was rejected, 2 usage or configuration error, 3 the import stopped
+(re-run it: it is idempotent).
 `;
 
 export interface CommandIo {
@@ -44,32 +48,36 @@ interface Arguments {
   readonly dryRun: boolean;
   readonly rejects: string | null;
   readonly config: string | null;
+  readonly json: boolean;
 }
 
-const OPTIONS = {
-  codes: { type: 'string' },
-  assignments: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  rejects: { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+const COMMAND = {
+  name: 'import-mongo',
+  usage: USAGE,
+  options: {
+    codes: { type: 'string' },
+    assignments: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    rejects: { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  },
 } as const;
 
-const parseArguments = (argv: readonly string[]): E.Either<string, Arguments | 'help'> => {
-  const parsed = E.tryCatch(
-    () => parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS }).values,
-    (e) => (e instanceof Error ? e.message : String(e)),
-  );
-  if (E.isLeft(parsed)) return parsed;
-  const values = parsed.right;
-  if (values.help === true) return E.right('help');
-  if (values.codes === undefined || values.codes === '') return E.left('--codes <file> is required');
+/** The arguments, or the exit code once `--help` is answered or the command line refused. */
+const readArguments = (argv: readonly string[], io: CommandIo): E.Either<number, Arguments> => {
+  const line = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(line)) return line;
+  const values = line.right.values;
+  if (values.codes === undefined || values.codes === '')
+    return E.left(refuseCommandLine(COMMAND, io, '--codes <file> is required'));
   return E.right({
     codes: values.codes,
     assignments: values.assignments ?? null,
     dryRun: values['dry-run'] === true,
     rejects: values.rejects ?? null,
     config: values.config ?? null,
+    json: values.json === true,
   });
 };
 
@@ -99,38 +107,42 @@ const loadConfig = async (path: string | null): Promise<E.Either<string, Dispatc
     : E.right(config.right);
 };
 
-/** Areas listed by name in the summary; the JSON report has them all. */
-const SUMMARY_AREAS = 20;
+/** Areas named in the text report; `--json` has them all. */
+const REPORT_AREAS = 20;
 
-const summary = (report: ImportReport, rejectsFile: string | null, target: string): string => {
-  const lines = [
-    `import-mongo: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}`,
-    `  read       ${report.read} documents`,
-    `  ${report.dry_run ? 'would import' : 'imported  '} ${report.imported} records`,
-    `  merged     ${report.merged} (records from a code and an assignment document, imported or skipped)`,
-    `  skipped    ${report.skipped} (already present)`,
-    `  duplicates ${report.duplicates} (identical second code documents, ignored)`,
-    `  rejected   ${report.rejected}${rejectsFile !== null ? ` → ${rejectsFile}` : ''}`,
+/** The report with `--json`: one object, in the names of SPEC §9. */
+const jsonReport = (report: ImportReport, rejectsFile: string | null, config: string | null): string =>
+  `${JSON.stringify({ ...report, rejects_file: rejectsFile, config })}\n`;
+
+/** The report without `--json`: a title, then `<label> <count>  <note>` per count, labelled as in SPEC §9. */
+const textReport = (report: ImportReport, rejectsFile: string | null, target: string): string => {
+  const areas = Object.entries(report.records_by_unknown_area);
+  const named = areas.slice(0, REPORT_AREAS).map(([a, n]) => `${a} (${n} record${n === 1 ? '' : 's'})`);
+  if (areas.length > REPORT_AREAS) named.push(`… ${areas.length - REPORT_AREAS} more`);
+  const rows: readonly (readonly [keyof ImportReport, number, string])[] = [
+    ['read', report.read, 'documents, both files'],
+    ['imported', report.imported, report.dry_run ? 'records that would be written' : 'records written'],
+    ['merged', report.merged, 'records built from a code and an assignment document (imported or skipped)'],
+    ['skipped', report.skipped, 'records already present'],
+    ['rejected', report.rejected, rejectsFile !== null ? `→ ${rejectsFile}` : ''],
+    ['unknown_areas', report.unknown_areas, named.join(', ')],
+    ['duplicates', report.duplicates, 'identical second code documents, ignored'],
   ];
-  const unknown = Object.entries(report.unknown_areas);
-  if (unknown.length > 0) {
-    const named = unknown.slice(0, SUMMARY_AREAS).map(([a, n]) => `${a} (${n})`);
-    if (unknown.length > SUMMARY_AREAS) named.push(`… ${unknown.length - SUMMARY_AREAS} more`);
-    lines.push(`  areas not in the configuration (imported with default settings): ${named.join(', ')}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const width = Math.max(...rows.map(([, n]) => String(n).length));
+  const lines = rows.map(([label, n, note]) => `${label.padEnd(14)} ${String(n).padStart(width)}  ${note}`.trimEnd());
+  return `import-mongo report: ${report.dry_run ? 'DRY RUN, nothing written — ' : ''}${target}\n${lines.join('\n')}\n`;
 };
 
-/**
- * `import-mongo` (SPEC §9) with its world passed in: the streams, the
- * environment and how to open the sink. Resolves to the exit code.
- */
 /** The configuration used when none is named: its name for messages, and the document. */
 export interface FallbackConfig {
   readonly name: string;
   readonly document: unknown;
 }
 
+/**
+ * `import-mongo` (SPEC §9) with its world passed in: the streams, the
+ * environment and how to open the sink. Resolves to the exit code.
+ */
 export const runImportMongo = async (
   argv: readonly string[],
   io: CommandIo,
@@ -138,17 +150,9 @@ export const runImportMongo = async (
   fallback?: FallbackConfig,
 ): Promise<number> => {
   const say = (text: string): void => void io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-  const usage = (message: string): number => {
-    say(`import-mongo: ${message}\n\n${USAGE}`);
-    return EXIT.usage;
-  };
 
-  const args = parseArguments(argv);
-  if (E.isLeft(args)) return usage(args.left);
-  if (args.right === 'help') {
-    io.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+  const args = readArguments(argv, io);
+  if (E.isLeft(args)) return args.left;
   const cwd = io.cwd ?? process.cwd();
   const codes = resolve(cwd, args.right.codes);
   const assignments = args.right.assignments === null ? null : resolve(cwd, args.right.assignments);
@@ -158,7 +162,7 @@ export const runImportMongo = async (
   ];
   let totalBytes = 0;
   for (const size of sizes) {
-    if (E.isLeft(size)) return usage(size.left);
+    if (E.isLeft(size)) return refuseCommandLine(COMMAND, io, size.left);
     totalBytes += size.right;
   }
 
@@ -211,8 +215,9 @@ export const runImportMongo = async (
     progress.stop();
     await rejects.close();
     const rejectsFile = rejects.created ? rejects.path : null;
-    io.stdout.write(`${JSON.stringify({ ...report, rejects_file: rejectsFile, config: configPath })}\n`);
-    say(summary(report, rejectsFile, opened.target));
+    io.stdout.write(
+      args.right.json ? jsonReport(report, rejectsFile, configPath) : textReport(report, rejectsFile, opened.target),
+    );
     return report.rejected > 0 ? EXIT.rejected : EXIT.ok;
   } catch (e) {
     progress.stop();

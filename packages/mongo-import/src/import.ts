@@ -29,7 +29,11 @@ export interface RejectEntry {
   readonly raw?: string;
 }
 
-/** The report, in the names of SPEC §9 (+ `duplicates`, the identical code documents ignored). */
+/**
+ * The report, in the names of SPEC §9 (+ `duplicates`, the identical code
+ * documents ignored, and `records_by_unknown_area`, the areas behind
+ * `unknown_areas`).
+ */
 export interface ImportReport {
   readonly dry_run: boolean;
   /** Documents in both files, unparsable lines included. */
@@ -42,10 +46,12 @@ export interface ImportReport {
   readonly skipped: number;
   /** Rejected documents and lines, each in the reject file. */
   readonly rejected: number;
+  /** Areas not in the configuration that records (imported or skipped) are in. */
+  readonly unknown_areas: number;
   /** Second code documents identical to the first of their order: read and ignored. */
   readonly duplicates: number;
-  /** Areas not in the configuration → records (imported or skipped) in them. */
-  readonly unknown_areas: Readonly<Record<string, number>>;
+  /** Each of the `unknown_areas` → the records (imported or skipped) in it, by area id. */
+  readonly records_by_unknown_area: Readonly<Record<string, number>>;
 }
 
 export interface ImportProgress {
@@ -131,8 +137,9 @@ class MongoImport {
       merged: this.merged,
       skipped: this.skipped,
       rejected: this.rejected,
+      unknown_areas: this.unknownAreas.size,
       duplicates: this.duplicates,
-      unknown_areas: Object.fromEntries([...this.unknownAreas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      records_by_unknown_area: Object.fromEntries([...this.unknownAreas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
   }
 

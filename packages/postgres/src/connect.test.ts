@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -11,6 +11,7 @@ import { openDatabase, type DatabaseHandle } from './connect';
 import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
 import { migrateToLatest } from './migrations';
+import { recordedStreams } from './testing';
 import { draft } from './testing/repository-contract';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
 
@@ -220,17 +221,13 @@ describe('PGlite in a directory, and the migrate command', () => {
     'creates the directory, migrates, and keeps the data across openings',
     async () => {
       const dataDir = join(dir, 'nested', 'pglite');
-      const logs: string[] = [];
-      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-      try {
-        expect(await migrateCli({ PGLITE_DATA_DIR: dataDir })).toBe(0);
-        expect(await migrateCli({ PGLITE_DATA_DIR: dataDir })).toBe(0);
-      } finally {
-        log.mockRestore();
-      }
-      expect(logs).toEqual([
+      const io = recordedStreams();
+      expect(await migrateCli([], { PGLITE_DATA_DIR: dataDir }, io)).toBe(0);
+      expect(await migrateCli([], { PGLITE_DATA_DIR: dataDir }, io)).toBe(0);
+      expect(io.out.split('\n')).toEqual([
         `embedded PGlite in ${dataDir}: applied 2026_11_26_0001_initial`,
         `embedded PGlite in ${dataDir}: already up to date`,
+        '',
       ]);
 
       const first = await openDatabase({ pgliteDataDir: dataDir });
@@ -250,21 +247,57 @@ describe('PGlite in a directory, and the migrate command', () => {
     OPEN_TIMEOUT_MS,
   );
 
+  it.each([['--help'], ['-h']])('migrate %s prints its usage on stdout, exits 0 and opens no database', async (flag) => {
+    const dataDir = join(dir, `help${flag}`);
+    const io = recordedStreams();
+    expect(await migrateCli([flag], { PGLITE_DATA_DIR: dataDir }, io)).toBe(0);
+    expect(io.out).toMatch(/^Usage: npm run migrate /);
+    expect(io.out).toContain('DATABASE_URL');
+    expect(io.err).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['now'], "Unexpected argument 'now'"],
+  ])('migrate %j is refused: one line and the usage on stderr, exit 2, no database opened', async (argv, message) => {
+    const dataDir = join(dir, 'refused');
+    const io = recordedStreams();
+    expect(await migrateCli(argv, { PGLITE_DATA_DIR: dataDir }, io)).toBe(2);
+    expect(io.out).toBe('');
+    const [first, blank] = io.err.split('\n');
+    expect(first).toBe(`migrate: ${message}`);
+    expect(blank).toBe('');
+    expect(io.err).toContain('Usage: npm run migrate ');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   if (process.env.TEST_DATABASE_URL) {
-    it('migrates a server from DATABASE_URL', async () => {
+    it('migrates a server from DATABASE_URL, and not on a refused command line', async () => {
       const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
       await admin.connect();
       const name = `cd_test_cli_${Date.now()}`;
       await admin.query(`create database ${name}`);
-      const logs: string[] = [];
-      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+      const url = new URL(process.env.TEST_DATABASE_URL as string);
+      url.pathname = `/${name}`;
+      const io = recordedStreams();
+      /** The code_dispatch schema, if the database has it. */
+      const schemas = async (): Promise<unknown[]> => {
+        const client = new Client({ connectionString: url.toString() });
+        await client.connect();
+        try {
+          return (await client.query(`select 1 from pg_namespace where nspname = 'code_dispatch'`)).rows;
+        } finally {
+          await client.end();
+        }
+      };
       try {
-        const url = new URL(process.env.TEST_DATABASE_URL as string);
-        url.pathname = `/${name}`;
-        expect(await migrateCli({ DATABASE_URL: url.toString() })).toBe(0);
-        expect(logs).toEqual([`PostgreSQL ${url.toString()}: applied 2026_11_26_0001_initial`]);
+        expect(await migrateCli(['--bogus'], { DATABASE_URL: url.toString() }, io)).toBe(2);
+        expect(await schemas()).toEqual([]);
+        expect(await migrateCli([], { DATABASE_URL: url.toString() }, io)).toBe(0);
+        expect(io.out).toBe(`PostgreSQL ${url.toString()}: applied 2026_11_26_0001_initial\n`);
+        expect(await schemas()).toHaveLength(1);
       } finally {
-        log.mockRestore();
         await admin.query(`drop database if exists ${name} with (force)`);
         await admin.end();
       }

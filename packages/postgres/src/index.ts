@@ -2,7 +2,8 @@
  * @codedispatch/postgres: the storage of code dispatch on PostgreSQL (or the
  * embedded PGlite) through Kysely — schema and migrations, the
  * `AssignmentRepository` adapter, LISTEN/NOTIFY of changes — plus the
- * system clock and secure random source.
+ * system clock and secure random source, and the command-line reading that
+ * the project's commands share.
  */
 export * from './database';
 export * from './assignments.table';
@@ -13,3 +14,4 @@ export * from './connect';
 export * from './kysely-assignment-repository';
 export * from './change-notifier';
 export * from './system';
+export * from './cli/command-line';

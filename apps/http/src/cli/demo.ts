@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { formatConfigIssues } from '@codedispatch/core';
+import { readCommandLine, type CommandStreams } from '@codedispatch/postgres';
 import { loadConfig } from '../config/load-config';
 import { signDriverToken } from './token';
 
@@ -10,8 +10,29 @@ import { signDriverToken } from './token';
  * enters the code and waits (wait_ms 5000) while the lookup runs → status →
  * the record with its change log. Exits non-zero unless it ends `assigned`.
  *
- *   npm run demo [-- --url http://127.0.0.1:8080] [--area svo_d]
+ *   npm run demo [-- --url http://127.0.0.1:8080] [--area svo_d] [--park P] [--driver D]
  */
+
+const COMMAND = {
+  name: 'demo',
+  usage: `Usage: npm run demo [-- [--url <url>] [--area <area_id>] [--park <park_db_id>] [--driver <driver_id>]]
+
+Plays one whole flow against a running service (start it with npm start) and
+prints the timeline: create an order, mint a driver token, the driver enters
+the code and waits while the lookup runs, the status, the record with its
+change log. Tokens come from the configuration (CODEDISPATCH_CONFIG, else the
+demo configuration).
+
+  --url <url>             the service (default http://127.0.0.1:$PORT, PORT default 8080)
+  --area <area_id>        the area of the order (default svo_d)
+  --park <park_db_id>     the driver's park (default demo-park)
+  --driver <driver_id>    the driver (default demo-driver-<time>)
+  -h, --help              this text
+
+Exit: 0 the order ends assigned, 1 it does not (or the service failed), 2 usage error.
+`,
+  options: { url: { type: 'string' }, area: { type: 'string' }, park: { type: 'string' }, driver: { type: 'string' } },
+} as const;
 
 interface Step {
   readonly name: string;
@@ -38,22 +59,21 @@ const call = async (url: string, init: RequestInit): Promise<{ status: number; b
 const line = (step: Step, summary: string): string =>
   `${step.name.padEnd(34)} ${`${step.ms.toFixed(1)} ms`.padStart(10)}  ${String(step.status ?? '-').padEnd(4)} ${summary}`;
 
-export const main = async (argv: readonly string[] = process.argv.slice(2)): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { url: { type: 'string' }, area: { type: 'string' }, park: { type: 'string' }, driver: { type: 'string' } },
-  });
+export const main = async (argv: readonly string[] = process.argv.slice(2), io: CommandStreams = process): Promise<number> => {
+  const commandLine = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(commandLine)) return commandLine.left;
+  const { values } = commandLine.right;
   const base = (values.url ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/+$/, '');
   const area = values.area ?? 'svo_d';
   const loaded = loadConfig();
   if (E.isLeft(loaded)) {
-    process.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
+    io.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
     return 1;
   }
   const config = loaded.right.config;
   const [caller, serviceToken] = Object.entries(config.auth.serviceTokens)[0] ?? [];
   if (serviceToken === undefined) {
-    process.stderr.write('no service token configured\n');
+    io.stderr.write('no service token configured\n');
     return 1;
   }
   const stamp = Date.now().toString(36);
@@ -66,11 +86,11 @@ export const main = async (argv: readonly string[] = process.argv.slice(2)): Pro
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
 
-  process.stdout.write(`codedispatch demo against ${base} (service ${caller}, area ${area})\n\n`);
+  io.stdout.write(`codedispatch demo against ${base} (service ${caller}, area ${area})\n\n`);
   const steps: string[] = [];
   const print = (s: string) => {
     steps.push(s);
-    process.stdout.write(`${s}\n`);
+    io.stdout.write(`${s}\n`);
   };
   try {
     const created = await call(
@@ -116,7 +136,7 @@ export const main = async (argv: readonly string[] = process.argv.slice(2)): Pro
       changes?: { at: string; from: string | null; to: string; actor: Record<string, string>; error_code?: string }[];
     };
     print(line({ name: '5. service: read the record', ...record }, `status ${full.status ?? '?'}`));
-    process.stdout.write('\nchange log:\n');
+    io.stdout.write('\nchange log:\n');
     for (const c of full.changes ?? []) {
       const actor =
         c.actor.kind === 'service'
@@ -124,14 +144,14 @@ export const main = async (argv: readonly string[] = process.argv.slice(2)): Pro
           : c.actor.kind === 'driver'
             ? `driver ${c.actor.park_db_id}/${c.actor.driver_id}`
             : 'system';
-      process.stdout.write(
+      io.stdout.write(
         `  ${c.at}  ${String(c.from ?? '∅').padEnd(10)} → ${c.to.padEnd(10)} ${actor}${c.error_code ? ` (${c.error_code})` : ''}\n`,
       );
     }
-    process.stdout.write(`\nfinal status: ${full.status ?? 'unknown'}\n`);
+    io.stdout.write(`\nfinal status: ${full.status ?? 'unknown'}\n`);
     return full.status === 'assigned' ? 0 : 1;
   } catch (e) {
-    process.stderr.write(`\ndemo failed: ${(e as Error).message}\n(is the service running? start it with: npm start)\n`);
+    io.stderr.write(`\ndemo failed: ${(e as Error).message}\n(is the service running? start it with: npm start)\n`);
     return 1;
   }
 };

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { SignJWT } from 'jose';
 import { formatConfigIssues, isIdentifier, type DispatchConfig } from '@codedispatch/core';
+import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres';
 import { loadConfig } from '../config/load-config';
 
 /*
@@ -11,7 +11,22 @@ import { loadConfig } from '../config/load-config';
  *   npm run token -- --park P --driver D [--ttl 3600]
  */
 
-const USAGE = 'usage: npm run token -- --park <park_db_id> --driver <driver_id> [--ttl <seconds, default 3600>]';
+const COMMAND = {
+  name: 'token',
+  usage: `Usage: npm run token -- --park <park_db_id> --driver <driver_id> [--ttl <seconds>]
+
+Mints a driver JWT (HS256) with auth.driver_jwt.hs256_secret of the
+configuration (CODEDISPATCH_CONFIG, else the demo configuration) and prints it.
+
+  --park <park_db_id>   the driver's park (required)
+  --driver <driver_id>  the driver (required)
+  --ttl <seconds>       how long the token is valid (default 3600)
+  -h, --help            this text
+
+Exit: 0 printed, 1 the configuration is invalid or has no HS256 secret, 2 usage error.
+`,
+  options: { park: { type: 'string' }, driver: { type: 'string' }, ttl: { type: 'string' } },
+} as const;
 
 export const signDriverToken = async (
   config: DispatchConfig,
@@ -31,48 +46,35 @@ export const signDriverToken = async (
   return jwt.sign(new TextEncoder().encode(settings.hs256Secret));
 };
 
-export const main = async (argv: readonly string[] = process.argv.slice(2)): Promise<number> => {
-  let values: { park?: string; driver?: string; ttl?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        park: { type: 'string' },
-        driver: { type: 'string' },
-        ttl: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+/** An identifier option's value, or why it is refused. */
+const identifier = (option: string, value: string | undefined): E.Either<string, string> =>
+  value === undefined
+    ? E.left(`--${option} is required`)
+    : isIdentifier(value)
+      ? E.right(value)
+      : E.left(`--${option} ${JSON.stringify(value)} is not an identifier`);
+
+export const main = async (argv: readonly string[] = process.argv.slice(2), io: CommandStreams = process): Promise<number> => {
+  const line = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(line)) return line.left;
+  const { values } = line.right;
+  const park = identifier('park', values.park);
+  if (E.isLeft(park)) return refuseCommandLine(COMMAND, io, park.left);
+  const driver = identifier('driver', values.driver);
+  if (E.isLeft(driver)) return refuseCommandLine(COMMAND, io, driver.left);
   const ttl = Number(values.ttl ?? 3600);
-  if (
-    values.park === undefined ||
-    values.driver === undefined ||
-    !isIdentifier(values.park) ||
-    !isIdentifier(values.driver) ||
-    !Number.isInteger(ttl) ||
-    ttl <= 0
-  ) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!Number.isInteger(ttl) || ttl <= 0)
+    return refuseCommandLine(COMMAND, io, `--ttl ${JSON.stringify(values.ttl)} is not a positive number of seconds`);
   const loaded = loadConfig();
   if (E.isLeft(loaded)) {
-    process.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
+    io.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
     return 1;
   }
   try {
-    process.stdout.write(`${await signDriverToken(loaded.right.config, values.park, values.driver, ttl)}\n`);
+    io.stdout.write(`${await signDriverToken(loaded.right.config, park.right, driver.right, ttl)}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    io.stderr.write(`${(e as Error).message}\n`);
     return 1;
   }
 };

@@ -4,10 +4,18 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import { testConfig } from '@codedispatch/core/testing';
-import { KyselyAssignmentRepository, migrateToLatest, openDatabase } from '@codedispatch/postgres';
+import {
+  KyselyAssignmentRepository,
+  migrateToLatest,
+  openDatabase,
+  readCommandLine,
+  refuseCommandLine,
+  type CommandStreams,
+} from '@codedispatch/postgres';
 import { importMongoDump, type ImportReport } from '../import';
 import { postgresSink } from '../postgres-sink';
 import type { LegacyAssignmentSink, OpenedSink } from '../sink';
@@ -133,10 +141,11 @@ const runTarget = async (
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { records_by_unknown_area: _byArea, ...counts } = report;
     process.stdout.write(
       `${target.name}: ${report.read} documents in ${seconds.toFixed(1)} s = ${Math.round(report.read / seconds)} documents/s; ` +
         `peak RSS ${mb(peakRss)} (${mb(rssBefore)} before)\n` +
-        `  ${JSON.stringify({ ...report, unknown_areas: Object.keys(report.unknown_areas).length })}\n`,
+        `  ${JSON.stringify(counts)}\n`,
     );
     if (!keep) await opened.cleanup?.();
   } finally {
@@ -144,7 +153,9 @@ const runTarget = async (
   }
 };
 
-type TargetKey = 'pipeline' | 'pglite' | 'postgres';
+const TARGET_KEYS = ['pipeline', 'pglite', 'postgres'] as const;
+type TargetKey = (typeof TARGET_KEYS)[number];
+const isTargetKey = (s: string): s is TargetKey => (TARGET_KEYS as readonly string[]).includes(s);
 
 const targetOf = (key: TargetKey): Target | null => {
   const testUrl = process.env.TEST_DATABASE_URL || undefined;
@@ -160,25 +171,53 @@ const targetOf = (key: TargetKey): Target | null => {
   }
 };
 
-const option = (args: readonly string[], name: string): string | undefined =>
-  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+const COMMAND = {
+  name: 'bench:import',
+  usage: `Usage: npm run bench:import [-- [N] [--only pipeline|pglite|postgres] [--keep]]
 
-/** In a child process: one import of the generated dump. */
-const child = async (args: readonly string[]): Promise<void> => {
-  const target = targetOf(option(args, '--child') as TargetKey);
-  if (target === null) throw new Error('no such target');
-  const dump = { codes: option(args, '--codes') as string, assignments: option(args, '--assignments') as string };
-  await runTarget(target, dump, option(args, '--prefix') as string, args.includes('--keep'));
-};
+Generates a dump of N documents (default 1000000) and imports it into each
+target, each in a process of its own: pipeline (no writes), pglite (in
+memory), postgres (a fresh database on TEST_DATABASE_URL, else DATABASE_URL;
+left out when neither is set). Prints documents/s and the peak RSS.
 
-const main = async (): Promise<void> => {
-  const args = process.argv.slice(2);
-  if (args.includes('--child')) return child(args);
-  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
-  const only = option(args, '--only');
-  const keys = (['pipeline', 'pglite', 'postgres'] as const).filter(
-    (k) => (only === undefined || k === only) && targetOf(k) !== null,
-  );
+  N                 documents to generate (default 1000000)
+  --only <target>   one target: pipeline, pglite or postgres
+  --keep            keep the imported rows (and the fresh database)
+  -h, --help        this text
+
+(--child, --codes, --assignments and --prefix are what the command passes to
+its child processes.)
+`,
+  options: {
+    only: { type: 'string' },
+    keep: { type: 'boolean' },
+    child: { type: 'string' },
+    codes: { type: 'string' },
+    assignments: { type: 'string' },
+    prefix: { type: 'string' },
+  },
+  positionals: 1,
+} as const;
+
+/** The benchmark (or, with `--child`, one import of it). Resolves to the exit code. */
+export const main = async (argv: readonly string[], io: CommandStreams = process): Promise<number> => {
+  const line = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(line)) return line.left;
+  const { values, positionals } = line.right;
+  if (values.child !== undefined) {
+    const target = isTargetKey(values.child) ? targetOf(values.child) : null;
+    if (target === null || values.codes === undefined || values.assignments === undefined || values.prefix === undefined)
+      return refuseCommandLine(COMMAND, io, '--child needs a target that is set up, --codes, --assignments and --prefix');
+    await runTarget(target, { codes: values.codes, assignments: values.assignments }, values.prefix, values.keep === true);
+    return 0;
+  }
+  const n = Number(positionals[0] ?? 1_000_000);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    return refuseCommandLine(COMMAND, io, `N must be a positive integer, not '${positionals[0]}'`);
+  const only = values.only;
+  if (only !== undefined && !isTargetKey(only))
+    return refuseCommandLine(COMMAND, io, `--only must be one of ${TARGET_KEYS.join(', ')}, not '${only}'`);
+  const keys = TARGET_KEYS.filter((k) => (only === undefined || k === only) && targetOf(k) !== null);
 
   const dir = mkdtempSync(join(tmpdir(), 'mongo-import-bench-'));
   const prefix = `bench-${Date.now()}-`;
@@ -186,24 +225,33 @@ const main = async (): Promise<void> => {
     const started = Date.now();
     const dump = await generateDump(dir, n, { prefix });
     const bytes = statSync(dump.codes).size + statSync(dump.assignments).size;
-    process.stdout.write(
+    io.stdout.write(
       `generated ${n} documents (${dump.codeDocuments} codes, ${dump.assignmentDocuments} assignments, ${mb(bytes)}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
+    let failed = false;
     for (const key of keys) {
-      const argv = ['--child', key, '--codes', dump.codes, '--assignments', dump.assignments, '--prefix', prefix];
-      const proc = fork(process.argv[1] as string, args.includes('--keep') ? [...argv, '--keep'] : argv, {
+      const childArgv = ['--child', key, '--codes', dump.codes, '--assignments', dump.assignments, '--prefix', prefix];
+      const proc = fork(process.argv[1] as string, values.keep === true ? [...childArgv, '--keep'] : childArgv, {
         execArgv: process.execArgv,
         stdio: 'inherit',
       });
       const [code] = (await once(proc, 'exit')) as [number | null];
-      if (code !== 0) process.exitCode = 1;
+      if (code !== 0) failed = true;
     }
+    return failed ? 1 : 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 };
 
-void main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -28,6 +28,7 @@ import { openDatabase, type DatabaseHandle } from '../connect';
 import { migrateToLatest } from '../migrations';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
 import { CryptoCodeRandom, SystemClock } from '../system';
+import { readCommandLine, type CommandStreams } from '../cli/command-line';
 
 const CREATES = Number(process.env.CREATES ?? 300);
 const LENGTH = Number(process.env.LENGTH ?? 6);
@@ -145,14 +146,44 @@ const report = async (name: string, handle: DatabaseHandle): Promise<void> => {
   }
 };
 
-const main = async (): Promise<void> => {
+const bench = async (): Promise<void> => {
   await withPglite((h) => report('PGlite (embedded)', h));
   const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (url) await withPostgres(url, (h) => report('PostgreSQL', h));
   else console.log('\n(set BENCH_DATABASE_URL or TEST_DATABASE_URL to also measure a real PostgreSQL)');
 };
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+const COMMAND = {
+  name: 'bench:codes',
+  usage: `Usage: npm run bench:codes [-- -h | --help]
+
+Create latency as an area's code space fills (0, 50, 95, 99 %), on the
+embedded PGlite and, when a URL is set, on PostgreSQL. Takes no options;
+the environment sets the run:
+
+  CREATES=300        orders created per fill level
+  LENGTH=6           code length
+  BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL) a PostgreSQL to measure too
+`,
+  options: {},
+} as const;
+
+/** The benchmark, once its command line is read. Resolves to the exit code. */
+export const main = async (argv: readonly string[], io: CommandStreams = process): Promise<number> => {
+  const line = readCommandLine(COMMAND, argv, io);
+  if (E.isLeft(line)) return line.left;
+  await bench();
+  return 0;
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
