@@ -33,6 +33,10 @@ describe('npm run token', () => {
     [['--park', ' park1', '--driver', 'driver1'], '--park " park1" is not an identifier'],
     [['--park', 'park1', '--driver', 'driver1', '--ttl', '-5'], "Option '--ttl' argument is ambiguous"],
     [['--park', 'park1', '--driver', 'driver1', '--ttl', 'soon'], '--ttl "soon" is not a positive number of seconds'],
+    [
+      ['--park', 'park1', '--driver', 'driver1', '--ttl', '86401'],
+      '--ttl 86401 is longer than auth.driver_jwt.max_ttl_s (86400): the service would refuse the token',
+    ],
   ])('%j is refused with one line and the usage on stderr, exit 2, and no token', async (argv, message) => {
     const io = recordedStreams();
     expect(await main(argv, io)).toBe(2);

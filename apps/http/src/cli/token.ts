@@ -20,7 +20,7 @@ configuration (CODEDISPATCH_CONFIG, else the demo configuration) and prints it.
 
   --park <park_db_id>   the driver's park (required)
   --driver <driver_id>  the driver (required)
-  --ttl <seconds>       how long the token is valid (default 3600)
+  --ttl <seconds>       how long the token is valid (default 3600; at most auth.driver_jwt.max_ttl_s)
   -h, --help            this text
 
 Exit: 0 printed, 1 the configuration is invalid or has no HS256 secret, 2 usage error.
@@ -70,6 +70,13 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
     io.stderr.write(`the configuration is invalid:\n${formatConfigIssues(loaded.left)}\n`);
     return 1;
   }
+  const maxTtlS = loaded.right.config.auth.driverJwt?.maxTtlS;
+  if (maxTtlS !== undefined && ttl > maxTtlS)
+    return refuseCommandLine(
+      COMMAND,
+      io,
+      `--ttl ${ttl} is longer than auth.driver_jwt.max_ttl_s (${maxTtlS}): the service would refuse the token`,
+    );
   try {
     io.stdout.write(`${await signDriverToken(loaded.right.config, park.right, driver.right, ttl)}\n`);
     return 0;
