@@ -88,7 +88,7 @@ describeCompose('docker-compose.yml, without Docker', () => {
     writeFileSync(join(dir, 'codedispatch.yaml'), YAML.stringify(document));
 
     const [node, main] = imageCommand();
-    expect(node).toBe('node');
+    if (node !== 'node') throw new Error(`the Dockerfile's CMD runs ${String(node)}, not node`);
     children.push(
       spawnEntryPoint(main as string, [], {
         ...env,
@@ -103,7 +103,7 @@ describeCompose('docker-compose.yml, without Docker', () => {
 
     const worker = service('lookup-worker');
     const [workerNode, workerMain] = worker.command ?? [];
-    expect(workerNode).toBe('node');
+    if (workerNode !== 'node') throw new Error(`lookup-worker runs ${String(workerNode)}, not node`);
     const workerEnv = worker.environment ?? {};
     children.push(
       spawnEntryPoint(workerMain as string, [], {
