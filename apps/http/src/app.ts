@@ -5,7 +5,7 @@ import { assignmentRoutes } from './http/routes/assignments';
 import { opsRoutes } from './http/routes/ops';
 import { orderRoutes } from './http/routes/orders';
 import type { AppDeps } from './http/routes/deps';
-import { allowedMethods, errorHandler, methodNotAllowed, noStore, notFound, requestContext } from './http/middleware';
+import { errorHandler, methodNotAllowed, noStore, notFound, options, requestContext } from './http/middleware';
 
 export type { AppDeps } from './http/routes/deps';
 
@@ -37,7 +37,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use('/v1', noStore);
   // OPTIONS names the methods of a route (rather than each router's automatic text answer).
-  for (const [path, methods] of Object.entries(ROUTES)) app.options(path, allowedMethods(methods));
+  app.use(options(ROUTES));
   app.use(orderRoutes(deps));
   app.use(driverRoutes(deps));
   app.use(assignmentRoutes(deps));

@@ -122,6 +122,26 @@ describe('credentials', () => {
       }
     });
 
+    it('refuse a token verified before once it expires, and once the secret changes', async () => {
+      const shortLived = bearer(await driverJwt(anna, { expiresInS: 2 }));
+      await expectDriverCall(shortLived, 404);
+      await expectDriverCall(shortLived, 404); // remembered
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      await expectDriverCall(shortLived, 401);
+
+      const token = bearer(await driverJwt(anna));
+      await expectDriverCall(token, 404);
+      const doc = testDocument();
+      const auth = doc.auth as Record<string, unknown>;
+      inst.setDocument({ ...doc, auth: { ...auth, driver_jwt: { hs256_secret: 'a-new-secret-after-rotation-0123456789' } } });
+      try {
+        await expectDriverCall(token, 401);
+      } finally {
+        inst.setDocument(testDocument());
+      }
+      await expectDriverCall(token, 404);
+    });
+
     it('refuse a repeated identity header with 400 naming it', async () => {
       const res = await expectStatus(
         inst

@@ -164,13 +164,28 @@ export const notFound: RequestHandler = (req, res) => {
 const allowHeader = (allowed: readonly string[]): string =>
   [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
 
-/** OPTIONS: 204 with the route's methods in `Allow`. */
-export const allowedMethods =
-  (allowed: readonly string[]): RequestHandler =>
-  (_req, res) => {
-    res.setHeader('Allow', allowHeader(allowed));
+/** A route pattern (`/v1/assignments/:order_id`) as a regular expression over the path. */
+const routePattern = (route: string): RegExp =>
+  new RegExp(`^${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[a-z_]+/g, '[^/]+')}/?$`);
+
+/**
+ * OPTIONS: 204 with the route's methods in `Allow`. One layer in front of the
+ * routes that steps aside at once for every other method (one layer per
+ * route there cost every request a path match each).
+ */
+export const options = (routes: Readonly<Record<string, readonly string[]>>): RequestHandler => {
+  const compiled = Object.entries(routes).map(([route, allowed]) => ({
+    pattern: routePattern(route),
+    allow: allowHeader(allowed),
+  }));
+  return (req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    const match = compiled.find((r) => r.pattern.test(req.path));
+    if (match === undefined) return next();
+    res.setHeader('Allow', match.allow);
     res.status(204).end();
   };
+};
 
 export const methodNotAllowed =
   (allowed: readonly string[]): RequestHandler =>

@@ -85,6 +85,9 @@ describe.each(STORAGES)('operations endpoints on %s', (kind) => {
     expect(wrong.headers.allow).toBe('POST, OPTIONS');
     const options = await inst.call('options', '/v1/order/assign').expect(204);
     expect(options.headers.allow).toBe('POST, OPTIONS');
+    const withParam = await inst.call('options', '/v1/assignments/order-9').expect(204);
+    expect(withParam.headers.allow).toBe('GET, HEAD, OPTIONS');
+    await inst.call('options', '/v1/assignments/order-9/more').expect(404);
     const del = await inst.call('delete', '/v1/assignments/x').expect(405);
     expect(del.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
