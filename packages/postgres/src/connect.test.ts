@@ -10,9 +10,11 @@ import { main as migrateCli } from './cli/migrate';
 import { openDatabase, type DatabaseHandle } from './connect';
 import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { migrateToLatest } from './migrations';
+import { migrateToLatest, MIGRATIONS } from './migrations';
 import { draft } from './testing/repository-contract';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
+
+const ALL_MIGRATIONS = Object.keys(MIGRATIONS);
 
 const LONG_AGO = new Date('2000-01-01T00:00:00.000Z');
 const T10 = new Date('2026-11-26T10:00:10.000Z');
@@ -194,7 +196,7 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
         ]);
         try {
           const reports = await Promise.all([migrateToLatest(x.db), migrateToLatest(y.db)]);
-          expect(reports.flatMap((r) => r.applied)).toEqual(['2026_11_26_0001_initial']);
+          expect(reports.flatMap((r) => r.applied)).toEqual(ALL_MIGRATIONS);
         } finally {
           await x.close();
           await y.close();
@@ -229,7 +231,7 @@ describe('PGlite in a directory, and the migrate command', () => {
         log.mockRestore();
       }
       expect(logs).toEqual([
-        `embedded PGlite in ${dataDir}: applied 2026_11_26_0001_initial`,
+        ...ALL_MIGRATIONS.map((name) => `embedded PGlite in ${dataDir}: applied ${name}`),
         `embedded PGlite in ${dataDir}: already up to date`,
       ]);
 
@@ -262,7 +264,7 @@ describe('PGlite in a directory, and the migrate command', () => {
         const url = new URL(process.env.TEST_DATABASE_URL as string);
         url.pathname = `/${name}`;
         expect(await migrateCli({ DATABASE_URL: url.toString() })).toBe(0);
-        expect(logs).toEqual([`PostgreSQL ${url.toString()}: applied 2026_11_26_0001_initial`]);
+        expect(logs).toEqual(ALL_MIGRATIONS.map((name) => `PostgreSQL ${url.toString()}: applied ${name}`));
       } finally {
         log.mockRestore();
         await admin.query(`drop database if exists ${name} with (force)`);
