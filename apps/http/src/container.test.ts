@@ -1,16 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpenFeature, TypedInMemoryProvider } from '@openfeature/server-sdk';
+import { areaId, driver } from '@codedispatch/core';
+import { KyselyAssignmentRepository } from '@codedispatch/postgres';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
 import {
   createOrder,
+  createStorage,
   enterCode,
   expectStatus,
   lookup,
   newDriver,
   newOrderId,
   record,
+  RecordingSink,
   service,
+  sleep,
   startInstance,
   status,
   testDocument,
@@ -19,9 +24,35 @@ import {
 
 /*
  * The composition root chooses adapters from the configuration: these tests
- * run without a database (the in-memory repository) to check the choices.
+ * run without a database (the in-memory repository) to check the choices,
+ * except the housekeeping, which is the database's.
  */
 describe('the container', () => {
+  it('prunes, in the housekeeping at start, attempt counts older than every area’s window', async () => {
+    const storage = await createStorage('pglite');
+    try {
+      const database = await storage.open();
+      const repo = new KyselyAssignmentRepository(database.db);
+      const limit = { since: new Date(0), maxFailures: 5 };
+      const [stale, recent] = [driver('park1', 'stale'), driver('park1', 'recent')];
+      // The longest window of the test configuration is 600 s; kept 60 s more.
+      await repo.reserveAttempt({ areaId: areaId('strict'), driver: stale, at: new Date(Date.now() - 661_000) }, limit);
+      await repo.reserveAttempt({ areaId: areaId('strict'), driver: recent, at: new Date(Date.now() - 600_000) }, limit);
+      const kept = async () =>
+        (await database.db.selectFrom('code_dispatch.driver_attempts').select('driver_id').execute()).map((r) => r.driver_id);
+      const inst = await startInstance({ database, sink: new RecordingSink() });
+      try {
+        // Housekeeping runs beside the start: wait for it, up to 5 s.
+        for (let i = 0; i < 100 && (await kept()).length > 1; i++) await sleep(50);
+        expect(await kept()).toEqual(['recent']);
+      } finally {
+        await inst.close();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('runs the whole API on the in-memory repository when no database is given', async () => {
     const inst = await startInstance({ background: false });
     try {

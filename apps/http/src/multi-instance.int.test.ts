@@ -11,6 +11,7 @@ import {
   startInstance,
   status,
   STORAGES,
+  unissuedCode,
   type Instance,
   type TestStorage,
 } from './__tests__/harness';
@@ -74,6 +75,29 @@ describe.each(STORAGES)('two instances on one %s database', (kind) => {
     const results = await Promise.all([enterCode(one, d, 'svo_d', x.code), enterCode(two, d, 'svo_d', y.code)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(results.find((r) => r.status === 409)?.body.code).toBe('driver_has_active_assignment');
+  });
+
+  it('hold the attempt limit through both: of 40 parallel wrong guesses, max_failed_attempts answered 404, the rest 429', async () => {
+    const mallory = newDriver();
+    const token = await asDriver(mallory);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? one : two)
+          .post('/v1/order/assign')
+          .set(token)
+          .send({ area_id: 'strict', code: unissuedCode(100 + i) }),
+      ),
+    );
+    // The area `strict` allows 2 failures in 600 s.
+    const statuses = results.map((r) => r.status);
+    expect({ 404: statuses.filter((s) => s === 404).length, 429: statuses.filter((s) => s === 429).length }).toEqual({
+      404: 2,
+      429: 38,
+    });
+    for (const r of results.filter((x) => x.status === 429)) {
+      expect(r.body.code).toBe('too_many_attempts');
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(590);
+    }
   });
 
   it('wake a long-poll on one instance within 100 ms of a change made through the other', async () => {

@@ -54,6 +54,8 @@ export interface TransitionWrite {
   readonly change: Change;
   /** The outbox event, written in the same transaction. */
   readonly event?: ProcessingEvent;
+  /** A code entry that succeeded by this transition: its reservation is taken back in the same transaction. */
+  readonly releasesAttempt?: AttemptEntry;
 }
 
 export type TransitionOutcome =
@@ -63,12 +65,24 @@ export type TransitionOutcome =
   /** The driver already has another assignment in processing (§3 invariant). */
   | { readonly kind: 'driver_has_processing' };
 
-export interface FailedAttempt {
+/** A driver's code entry in an area, as the attempt limit counts it (SPEC §6, brute force). */
+export interface AttemptEntry {
   readonly areaId: AreaId;
   readonly driver: Driver;
+  /** When it was made: the time it counts at if it fails. */
   readonly at: Date;
-  readonly errorCode: 'code_not_found' | 'code_already_in_use';
 }
+
+export interface AttemptLimit {
+  /** The start of the window: failures at or before it no longer count. */
+  readonly since: Date;
+  readonly maxFailures: number;
+}
+
+export type AttemptReservation =
+  | { readonly kind: 'reserved' }
+  /** The driver has `maxFailures` failed or undecided entries in the window: their times, oldest first. */
+  | { readonly kind: 'refused'; readonly failures: readonly Date[] };
 
 export interface AssignmentRepository {
   findByOrder(orderId: OrderId): Promise<Assignment | null>;
@@ -87,9 +101,15 @@ export interface AssignmentRepository {
   /** How many codes of `codeLength` characters are active or cooling down in the area. */
   countTakenCodes(areaId: AreaId, codeLength: number, cooldownCutoff: Date): Promise<number>;
   applyTransition(write: TransitionWrite): Promise<TransitionOutcome>;
-  recordFailedAttempt(attempt: FailedAttempt): Promise<void>;
-  /** Times of the driver's failed entries in the area since `since`, oldest first. */
-  failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]>;
+  /**
+   * Counts the entry as failed before it is looked up, unless the driver
+   * already has `limit.maxFailures` failed or undecided entries in the area
+   * after `limit.since`. Calls for one driver and area are serialised, on any
+   * number of instances: at most `maxFailures` entries are counted at once.
+   */
+  reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation>;
+  /** Takes a reservation back: the entry did not fail (one entry made at `entry.at`). */
+  releaseAttempt(entry: AttemptEntry): Promise<void>;
   /** Pending or retryable-error records whose `expiresAt` is not after `now`, oldest expiry first. */
   findExpired(now: Date, limit: number): Promise<readonly Assignment[]>;
   /** Processing records last updated at or before `updatedBefore`, oldest first. */

@@ -10,10 +10,12 @@ import { main as migrateCli } from './cli/migrate';
 import { openDatabase, type DatabaseHandle } from './connect';
 import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { migrateToLatest } from './migrations';
+import { migrateToLatest, MIGRATIONS } from './migrations';
 import { recordedStreams } from './testing';
 import { draft } from './testing/repository-contract';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
+
+const ALL_MIGRATIONS = Object.keys(MIGRATIONS);
 
 const LONG_AGO = new Date('2000-01-01T00:00:00.000Z');
 const T10 = new Date('2026-11-26T10:00:10.000Z');
@@ -195,7 +197,7 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
         ]);
         try {
           const reports = await Promise.all([migrateToLatest(x.db), migrateToLatest(y.db)]);
-          expect(reports.flatMap((r) => r.applied)).toEqual(['2026_11_26_0001_initial']);
+          expect(reports.flatMap((r) => r.applied)).toEqual(ALL_MIGRATIONS);
         } finally {
           await x.close();
           await y.close();
@@ -225,7 +227,7 @@ describe('PGlite in a directory, and the migrate command', () => {
       expect(await migrateCli([], { PGLITE_DATA_DIR: dataDir }, io)).toBe(0);
       expect(await migrateCli([], { PGLITE_DATA_DIR: dataDir }, io)).toBe(0);
       expect(io.out.split('\n')).toEqual([
-        `embedded PGlite in ${dataDir}: applied 2026_11_26_0001_initial`,
+        ...ALL_MIGRATIONS.map((name) => `embedded PGlite in ${dataDir}: applied ${name}`),
         `embedded PGlite in ${dataDir}: already up to date`,
         '',
       ]);
@@ -295,7 +297,7 @@ describe('PGlite in a directory, and the migrate command', () => {
         expect(await migrateCli(['--bogus'], { DATABASE_URL: url.toString() }, io)).toBe(2);
         expect(await schemas()).toEqual([]);
         expect(await migrateCli([], { DATABASE_URL: url.toString() }, io)).toBe(0);
-        expect(io.out).toBe(`PostgreSQL ${url.toString()}: applied 2026_11_26_0001_initial\n`);
+        expect(io.out).toBe(ALL_MIGRATIONS.map((name) => `PostgreSQL ${url.toString()}: applied ${name}\n`).join(''));
         expect(await schemas()).toHaveLength(1);
       } finally {
         await admin.query(`drop database if exists ${name} with (force)`);

@@ -1,5 +1,5 @@
 import type { AssignmentsTable } from './assignments.table';
-import type { FailedCodeEntriesTable } from './failed-code-entries.table';
+import type { DriverAttemptsTable } from './driver-attempts.table';
 import type { OutboxTable } from './outbox.table';
 
 /** The PostgreSQL schema that holds every table of codedispatch (SPEC §3). */
@@ -11,7 +11,7 @@ export const SCHEMA = 'code_dispatch';
  */
 export interface Database {
   'code_dispatch.assignments': AssignmentsTable;
-  'code_dispatch.failed_code_entries': FailedCodeEntriesTable;
+  'code_dispatch.driver_attempts': DriverAttemptsTable;
   'code_dispatch.outbox': OutboxTable;
 }
 

@@ -7,7 +7,7 @@
  */
 export * from './database';
 export * from './assignments.table';
-export * from './failed-code-entries.table';
+export * from './driver-attempts.table';
 export * from './outbox.table';
 export * from './migrations';
 export * from './connect';

@@ -7,8 +7,10 @@ import {
   type Assignment,
   type AssignmentDraft,
   type AssignmentRepository,
+  type AttemptEntry,
+  type AttemptLimit,
+  type AttemptReservation,
   type Driver,
-  type FailedAttempt,
   type InsertOutcome,
   type OrderId,
   type TransitionOutcome,
@@ -23,11 +25,10 @@ import {
   type AssignmentRow,
 } from './assignments.table';
 import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL, type Database } from './database';
-import { failedAttemptToRow } from './failed-code-entries.table';
 import { eventToPayload } from './outbox.table';
 
 const ASSIGNMENTS = 'code_dispatch.assignments';
-const FAILED = 'code_dispatch.failed_code_entries';
+const ATTEMPTS = 'code_dispatch.driver_attempts';
 
 /** The unique indexes whose violation is an expected outcome, not a failure. */
 /** How often an insert runs again after its candidate was taken by a concurrent one. */
@@ -222,7 +223,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
   async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
     const next = write.next;
     const set = mutableColumns(next);
-    const entry = JSON.stringify([changeToJson(write.change)]);
+    const logEntry = JSON.stringify([changeToJson(write.change)]);
     const event = write.event === undefined ? null : eventToPayload(randomUUID(), write.event);
     const outbox: RawBuilder<unknown> =
       event === null
@@ -234,6 +235,12 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
           returning event_id
         ),
         outbox_notified as (select pg_notify(${OUTBOX_CHANNEL}, '') from event)`;
+    const entry = write.releasesAttempt;
+    const released: RawBuilder<unknown> =
+      entry === undefined
+        ? sql``
+        : sql`,
+        released as (${releaseStatement(entry, sql`exists (select 1 from upd)`)})`;
     try {
       const { rows } = await sql<AssignmentRow>`
         with upd as (
@@ -251,11 +258,11 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
             attempt = ${set.attempt}::integer,
             legacy = ${set.legacy}::boolean,
             version = version + 1,
-            changes = changes || ${entry}::jsonb
+            changes = changes || ${logEntry}::jsonb
           where order_id = ${next.orderId}::text and version = ${write.expectedVersion}::integer
           returning *
         ),
-        notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd)${outbox}
+        notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd)${outbox}${released}
         select upd.* from upd cross join notified${event === null ? sql`` : sql` cross join (select count(*) from outbox_notified) o`}`.execute(
         this.db,
       );
@@ -269,26 +276,54 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
     }
   }
 
-  async recordFailedAttempt(attempt: FailedAttempt): Promise<void> {
-    await this.db.insertInto(FAILED).values(failedAttemptToRow(attempt)).execute();
+  /**
+   * One statement. The upsert locks the driver's row in the area, so
+   * concurrent reservations, on any instance, run one after the other, and
+   * each sees the row as the one before left it (ON CONFLICT DO UPDATE acts
+   * on the latest committed row, whatever the statement's snapshot). A full
+   * window leaves the row as it is (the WHERE) and returns nothing; only then
+   * are the failure times read, for the Retry-After.
+   *
+   * Why a row and not an advisory lock: the cheapest design. A lock must be
+   * held from the count to the recorded failure, so across the lookup: an
+   * explicit transaction (BEGIN, lock, count, lookup, CAS, record, COMMIT)
+   * holding a connection for the whole entry; within one statement it would
+   * not help, as the statement's snapshot predates the wait and misses the
+   * failures the holder committed. The row holds the count itself: an entry
+   * costs this one statement, a success takes it back inside its transition's
+   * statement (`releasesAttempt`), so the common path keeps its three
+   * statements; and a later statement can fold the limit, the code match and
+   * the transition into one, with nothing failing by design.
+   */
+  async reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation> {
+    const key = attemptKey(entry);
+    const { rows } = await sql<{ reserved: boolean }>`
+      insert into code_dispatch.driver_attempts as d (area_id, park_db_id, driver_id, failures)
+      values (${key.area_id}::text, ${key.park_db_id}::text, ${key.driver_id}::text, array[${entry.at}::timestamptz])
+      on conflict (area_id, park_db_id, driver_id) do update
+        set failures = array(select t from unnest(d.failures) as t where t > ${limit.since}::timestamptz order by t)
+                       || ${entry.at}::timestamptz
+        where (select count(*) from unnest(d.failures) as t where t > ${limit.since}::timestamptz) < ${limit.maxFailures}::integer
+      returning true as reserved`.execute(this.db);
+    if (rows.length > 0) return { kind: 'reserved' };
+    const { rows: counted } = await sql<{ at: Date }>`
+      select t as at from code_dispatch.driver_attempts d cross join unnest(d.failures) as t
+      where d.area_id = ${key.area_id}::text and d.park_db_id = ${key.park_db_id}::text and d.driver_id = ${key.driver_id}::text
+        and t > ${limit.since}::timestamptz
+      order by t`.execute(this.db);
+    return { kind: 'refused', failures: counted.map((r) => r.at) };
   }
 
-  async failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]> {
-    const rows = await this.db
-      .selectFrom(FAILED)
-      .select('at')
-      .where('area_id', '=', areaId)
-      .where('park_db_id', '=', driver.parkDbId)
-      .where('driver_id', '=', driver.driverId)
-      .where('at', '>', since)
-      .orderBy('at')
-      .execute();
-    return rows.map((r) => r.at);
+  async releaseAttempt(entry: AttemptEntry): Promise<void> {
+    await releaseStatement(entry, sql`true`).execute(this.db);
   }
 
-  /** Deletes failed entries at or before `before` (older than any attempts window); returns how many. */
+  /** Deletes the rows of drivers whose every counted entry is at or before `before` (older than any window); returns how many. */
   async pruneFailedAttempts(before: Date): Promise<number> {
-    const result = await this.db.deleteFrom(FAILED).where('at', '<=', before).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom(ATTEMPTS)
+      .where(sql<boolean>`not exists (select 1 from unnest(failures) as t where t > ${before}::timestamptz)`)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -415,6 +450,22 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
     });
   }
 }
+
+const attemptKey = (entry: AttemptEntry) => ({
+  area_id: entry.areaId,
+  park_db_id: entry.driver.parkDbId,
+  driver_id: entry.driver.driverId,
+});
+
+/** Removes one entry made at `entry.at` from the driver's row, when `condition` holds. */
+const releaseStatement = (entry: AttemptEntry, condition: RawBuilder<boolean>): RawBuilder<unknown> => {
+  const key = attemptKey(entry);
+  const at = sql`array_position(failures, ${entry.at}::timestamptz)`;
+  return sql`
+    update code_dispatch.driver_attempts set failures = failures[:${at} - 1] || failures[${at} + 1:]
+    where area_id = ${key.area_id}::text and park_db_id = ${key.park_db_id}::text and driver_id = ${key.driver_id}::text
+      and ${at} is not null and ${condition}`;
+};
 
 // eslint-disable-next-line no-control-regex
 const NUL = /\u0000/;

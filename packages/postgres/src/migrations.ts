@@ -93,9 +93,34 @@ const initial: Migration = {
   ),
 };
 
+/**
+ * The attempt limit as one row per driver and area (its failure times), so
+ * that entries serialise on that row's lock. The failures counted so far move
+ * over. `failed_code_entries` is left in place, unused by this release, for
+ * instances of the previous one during a rolling upgrade (and a rollback);
+ * a later migration drops it.
+ */
+const driverAttempts: Migration = {
+  up: statements(
+    `create table code_dispatch.driver_attempts (
+       area_id    text not null,
+       park_db_id text not null,
+       driver_id  text not null,
+       failures   timestamptz[] not null default '{}',
+       constraint driver_attempts_pkey primary key (area_id, park_db_id, driver_id)
+     )`,
+    `insert into code_dispatch.driver_attempts (area_id, park_db_id, driver_id, failures)
+     select area_id, park_db_id, driver_id, array_agg(at order by at)
+     from code_dispatch.failed_code_entries
+     group by area_id, park_db_id, driver_id`,
+  ),
+  down: statements(`drop table if exists code_dispatch.driver_attempts`),
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_26_0001_initial': initial,
+  '2026_12_05_0002_driver_attempts': driverAttempts,
 };
 
 export const migrationProvider: MigrationProvider = {

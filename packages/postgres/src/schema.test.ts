@@ -1,10 +1,12 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { Migrator, sql, type Insertable, type Kysely } from 'kysely';
 import * as E from 'fp-ts/Either';
 import { areaId, driver, newAssignment, orderId, transition, type Assignment } from '@codedispatch/core';
 import type { AssignmentsTable } from './assignments.table';
 import type { Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { migrateToLatest } from './migrations';
+import { openDatabase } from './connect';
+import { SCHEMA } from './database';
+import { migrateToLatest, migrationProvider } from './migrations';
 import { draft } from './testing/repository-contract';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
 
@@ -72,6 +74,7 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
         select table_name from information_schema.tables where table_schema = 'code_dispatch' order by table_name`.execute(db);
       expect(rows.map((r) => r.table_name)).toEqual([
         'assignments',
+        'driver_attempts',
         'failed_code_entries',
         'kysely_migration',
         'kysely_migration_lock',
@@ -187,23 +190,6 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
       );
     });
 
-    it('refuses a failed entry with another error code', async () => {
-      await expectRefused(
-        db
-          .insertInto('code_dispatch.failed_code_entries')
-          .values({
-            area_id: 'svo_d',
-            park_db_id: 'p',
-            driver_id: 'd',
-            at: T0,
-            error_code: 'invalid_code_format' as 'code_not_found',
-          })
-          .execute(),
-        '23514',
-        'failed_code_entries_error_code_check',
-      );
-    });
-
     it('refuses a second outbox row with the same event_id', async () => {
       const values = {
         event_id: '00000000-0000-4000-8000-000000000001',
@@ -300,13 +286,45 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
     });
   });
 
-  describe('failed entries', () => {
-    it('prunes entries at or before a time', async () => {
+  describe('the attempt limit', () => {
+    const entry = (d = D1, seconds = 0, area = 'svo_d') => ({ areaId: areaId(area), driver: d, at: at(seconds) });
+    const limit = { since: LONG_AGO, maxFailures: 10 };
+    const failures = async () =>
+      (
+        await db
+          .selectFrom('code_dispatch.driver_attempts')
+          .select(['area_id', 'driver_id', 'failures'])
+          .orderBy('area_id')
+          .orderBy('driver_id')
+          .execute()
+      ).map((r) => [r.area_id, r.driver_id, r.failures]);
+
+    it('keeps one row per driver and area, with the times of its entries', async () => {
       const repo = new KyselyAssignmentRepository(db);
-      for (const s of [0, 10, 20])
-        await repo.recordFailedAttempt({ areaId: areaId('svo_d'), driver: D1, at: at(s), errorCode: 'code_not_found' });
+      for (const s of [0, 10, 10]) await repo.reserveAttempt(entry(D1, s), limit);
+      await repo.reserveAttempt(entry(D2, 5), limit);
+      expect(await failures()).toEqual([
+        ['svo_d', 'd1', [at(0), at(10), at(10)]],
+        ['svo_d', 'd2', [at(5)]],
+      ]);
+      // A release takes back one entry of that time, nothing when there is none.
+      await repo.releaseAttempt(entry(D1, 10));
+      await repo.releaseAttempt(entry(D1, 99));
+      expect(await failures()).toEqual([
+        ['svo_d', 'd1', [at(0), at(10)]],
+        ['svo_d', 'd2', [at(5)]],
+      ]);
+    });
+
+    it('prunes the rows whose every entry is at or before a time', async () => {
+      const repo = new KyselyAssignmentRepository(db);
+      await repo.reserveAttempt(entry(D1, 0), limit);
+      await repo.reserveAttempt(entry(D1, 20), limit);
+      await repo.reserveAttempt(entry(D2, 10), limit);
+      await repo.reserveAttempt(entry(D2, 0, 'zenit'), limit);
+      await repo.releaseAttempt(entry(D2, 0, 'zenit')); // no entry left
       expect(await repo.pruneFailedAttempts(at(10))).toBe(2);
-      expect(await repo.failedAttemptsSince(areaId('svo_d'), D1, LONG_AGO)).toEqual([at(20)]);
+      expect(await failures()).toEqual([['svo_d', 'd1', [at(0), at(20)]]]);
     });
   });
 
@@ -439,4 +457,31 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
       expect(await repo.findByOrder(orderId('A'))).toBeNull();
     });
   });
+});
+
+describe('migration 2026_12_05_0002_driver_attempts', () => {
+  it(
+    'moves the failed entries counted so far into one row per driver and area',
+    async () => {
+      const handle = await openDatabase({ pgliteDataDir: 'memory' });
+      try {
+        const migrator = new Migrator({ db: handle.db, provider: migrationProvider, migrationTableSchema: SCHEMA });
+        expect((await migrator.migrateTo('2026_11_26_0001_initial')).error).toBeUndefined();
+        await sql`
+        insert into code_dispatch.failed_code_entries (area_id, park_db_id, driver_id, error_code, at) values
+          ('svo_d', 'park1', 'd1', 'code_not_found', ${at(20)}::timestamptz),
+          ('svo_d', 'park1', 'd1', 'code_already_in_use', ${at(10)}::timestamptz),
+          ('zenit', 'park1', 'd1', 'code_not_found', ${at(5)}::timestamptz)`.execute(handle.db);
+        expect(await migrateToLatest(handle.db)).toEqual({ applied: ['2026_12_05_0002_driver_attempts'] });
+        const rows = await handle.db.selectFrom('code_dispatch.driver_attempts').selectAll().orderBy('area_id').execute();
+        expect(rows).toEqual([
+          { area_id: 'svo_d', park_db_id: 'park1', driver_id: 'd1', failures: [at(10), at(20)] },
+          { area_id: 'zenit', park_db_id: 'park1', driver_id: 'd1', failures: [at(5)] },
+        ]);
+      } finally {
+        await handle.close();
+      }
+    },
+    OPEN_TIMEOUT_MS,
+  );
 });

@@ -3,8 +3,10 @@ import type {
   Assignment,
   AssignmentDraft,
   AssignmentRepository,
+  AttemptEntry,
+  AttemptLimit,
+  AttemptReservation,
   Driver,
-  FailedAttempt,
   InsertOutcome,
   OrderId,
   TransitionOutcome,
@@ -64,12 +66,12 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
     return outcome;
   }
 
-  recordFailedAttempt(attempt: FailedAttempt): Promise<void> {
-    return this.inner.recordFailedAttempt(attempt);
+  reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation> {
+    return this.inner.reserveAttempt(entry, limit);
   }
 
-  failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]> {
-    return this.inner.failedAttemptsSince(areaId, driver, since);
+  releaseAttempt(entry: AttemptEntry): Promise<void> {
+    return this.inner.releaseAttempt(entry);
   }
 
   findExpired(now: Date, limit: number): Promise<readonly Assignment[]> {

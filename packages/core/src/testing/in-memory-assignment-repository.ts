@@ -3,12 +3,16 @@ import { sameDriver, type AreaId, type Driver, type OrderId } from '../domain/id
 import type {
   AssignmentDraft,
   AssignmentRepository,
-  FailedAttempt,
+  AttemptEntry,
+  AttemptLimit,
+  AttemptReservation,
   InsertOutcome,
   TransitionOutcome,
   TransitionWrite,
 } from '../ports';
 import { newAssignment } from '../domain/transition';
+
+const attemptKey = (entry: AttemptEntry): string => JSON.stringify([entry.areaId, entry.driver.parkDbId, entry.driver.driverId]);
 
 /** An outbox entry as the in-memory adapter keeps it. */
 export interface RecordedEvent extends ProcessingEvent {
@@ -24,7 +28,8 @@ export interface RecordedEvent extends ProcessingEvent {
  */
 export class InMemoryAssignmentRepository implements AssignmentRepository {
   private readonly records = new Map<string, Assignment>();
-  private readonly failures: FailedAttempt[] = [];
+  /** Per driver and area (a JSON key): times of failed and undecided entries. */
+  private readonly attempts = new Map<string, Date[]>();
   /** The outbox: events in the order they were written. */
   readonly events: RecordedEvent[] = [];
 
@@ -99,18 +104,20 @@ export class InMemoryAssignmentRepository implements AssignmentRepository {
     }
     this.records.set(next.orderId, next);
     if (write.event) this.events.push({ ...write.event, eventId: `evt-${this.events.length + 1}` });
+    if (write.releasesAttempt) this.release(write.releasesAttempt);
     return { kind: 'applied', assignment: next };
   }
 
-  async recordFailedAttempt(attempt: FailedAttempt): Promise<void> {
-    this.failures.push(attempt);
+  async reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation> {
+    const key = attemptKey(entry);
+    const counted = (this.attempts.get(key) ?? []).filter((t) => t > limit.since).sort((x, y) => x.getTime() - y.getTime());
+    if (counted.length >= limit.maxFailures) return { kind: 'refused', failures: counted };
+    this.attempts.set(key, [...counted, entry.at]);
+    return { kind: 'reserved' };
   }
 
-  async failedAttemptsSince(areaId: AreaId, driver: Driver, since: Date): Promise<readonly Date[]> {
-    return this.failures
-      .filter((f) => f.areaId === areaId && sameDriver(f.driver, driver) && f.at > since)
-      .map((f) => f.at)
-      .sort((x, y) => x.getTime() - y.getTime());
+  async releaseAttempt(entry: AttemptEntry): Promise<void> {
+    this.release(entry);
   }
 
   async findExpired(now: Date, limit: number): Promise<readonly Assignment[]> {
@@ -138,6 +145,12 @@ export class InMemoryAssignmentRepository implements AssignmentRepository {
 
   all(): Assignment[] {
     return [...this.records.values()];
+  }
+
+  private release(entry: AttemptEntry): void {
+    const times = this.attempts.get(attemptKey(entry));
+    const i = times?.findIndex((t) => t.getTime() === entry.at.getTime()) ?? -1;
+    if (i >= 0) times?.splice(i, 1);
   }
 
   private takenCodes(areaId: AreaId, cooldownCutoff: Date): Set<string> {

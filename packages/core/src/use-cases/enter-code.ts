@@ -5,7 +5,7 @@ import { sameDriver, type AreaId, type Driver } from '../domain/ids';
 import { transition } from '../domain/transition';
 import type { AreaSettings, DispatchConfig } from '../config/config';
 import type { DomainError } from '../errors';
-import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
+import type { AssignmentRepository, AttemptEntry, Clock, ConfigSource } from '../ports';
 import { normaliseTyped, parseCode } from '../codes';
 import { enabledArea, MAX_CONFLICT_RETRIES, settle, useCase } from './shared';
 
@@ -16,11 +16,29 @@ export interface EnterCode {
   readonly driver: Driver;
 }
 
+/** What one entry came to, and whether its transition already took its reservation back. */
+interface Decided {
+  readonly result: E.Either<DomainError, Assignment>;
+  readonly released: boolean;
+}
+
+/** The failed entries the attempt limit counts (SPEC §6, brute force); format and checksum errors do not. */
+const isFailure = (result: E.Either<DomainError, Assignment>): boolean =>
+  E.isLeft(result) && (result.left.code === 'code_not_found' || result.left.code === 'code_already_in_use');
+
 /**
  * A driver enters a passenger's code (SPEC §6, assign): the assignment moves
  * to `processing` with this driver, and its processing event is written in
  * the same transaction. Repeating the call is harmless; failed entries count
  * towards the driver's attempt limit in the area.
+ *
+ * The attempt limit is a reservation: every entry is counted as failed before
+ * its code is looked up, and taken back when it did not fail. The repository
+ * serialises reservations per driver and area, so however many entries a
+ * driver sends at once, on however many instances, at most
+ * `max_failed_attempts` of them are looked up. The price: entries still being
+ * decided count too, so a driver sending more than `max_failed_attempts` at
+ * once gets 429 for the surplus even when none of them fails.
  */
 export class EnterCodeUseCase {
   constructor(
@@ -37,18 +55,51 @@ export class EnterCodeUseCase {
       if (E.isLeft(area)) return area;
       const now = this.clock.now();
 
-      const limited = await this.attemptLimit(area.right, input.driver, now);
+      const entry: AttemptEntry = { areaId: input.areaId, driver: input.driver, at: now };
+      const limited = await this.reserve(area.right, entry);
       if (E.isLeft(limited)) return limited;
-      const code = await this.codeOf(area.right, input.typedCode);
-      if (E.isLeft(code)) return code;
-
-      for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
-        const decided = await this.attempt(config, area.right, code.right, input.driver, now);
-        if (decided !== 'conflict') return decided;
+      let decided: Decided;
+      try {
+        decided = await this.decide(config, area.right, input.typedCode, entry);
+      } catch (e) {
+        // The storage failed midway: take the reservation back if it still can be (else it counts).
+        await this.repository.releaseAttempt(entry).catch(() => undefined);
+        throw e;
       }
-      // Others kept changing the record under us: someone else has it.
-      return E.left({ code: 'code_already_in_use' });
+      if (!decided.released && !isFailure(decided.result)) await this.repository.releaseAttempt(entry);
+      return decided.result;
     });
+  }
+
+  /**
+   * Brute force (SPEC §6): once a driver has `max_failed_attempts` failures
+   * in the window, every entry in the area is refused until enough of them
+   * have left the window to bring the count below the limit.
+   */
+  private async reserve(area: AreaSettings, entry: AttemptEntry): Promise<E.Either<DomainError, void>> {
+    const windowMs = area.attemptsWindowS * 1000;
+    const now = entry.at.getTime();
+    const reservation = await this.repository.reserveAttempt(entry, {
+      since: new Date(now - windowMs),
+      maxFailures: area.maxFailedAttempts,
+    });
+    if (reservation.kind === 'reserved') return E.right(undefined);
+    const { failures } = reservation;
+    // Fewer than the limit: an undecided entry was decided meanwhile, so the driver may try again now.
+    const blocking = failures[failures.length - area.maxFailedAttempts];
+    const retryAfterS = blocking === undefined ? 1 : Math.max(1, Math.ceil((blocking.getTime() + windowMs - now) / 1000));
+    return E.left({ code: 'too_many_attempts', retryAfterS });
+  }
+
+  private async decide(config: DispatchConfig, area: AreaSettings, typed: string, entry: AttemptEntry): Promise<Decided> {
+    const code = await this.codeOf(area, typed);
+    if (E.isLeft(code)) return { result: code, released: false };
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      const decided = await this.attempt(config, area, code.right, entry);
+      if (decided !== 'conflict') return decided;
+    }
+    // Others kept changing the record under us: someone else has it.
+    return { result: E.left({ code: 'code_already_in_use' }), released: false };
   }
 
   /** One read-decide-write round; `conflict` when the record moved meanwhile. */
@@ -56,9 +107,10 @@ export class EnterCodeUseCase {
     config: DispatchConfig,
     area: AreaSettings,
     code: string,
-    driver: Driver,
-    now: Date,
-  ): Promise<E.Either<DomainError, Assignment> | 'conflict'> {
+    entry: AttemptEntry,
+  ): Promise<Decided | 'conflict'> {
+    const { driver, at: now } = entry;
+    const answer = (result: E.Either<DomainError, Assignment>): Decided => ({ result, released: false });
     const found = await this.repository.findActiveByCode(area.areaId as AreaId, code);
     const active = found === null ? null : await settle(this.repository, config, found, now);
 
@@ -66,13 +118,10 @@ export class EnterCodeUseCase {
       // The same driver asking again after his lookup succeeded is a repeat, not a miss.
       const cutoff = new Date(now.getTime() - area.codeReuseCooldownS * 1000);
       const done = await this.repository.findAssignedByCodeAndDriver(area.areaId as AreaId, code, driver, cutoff);
-      if (done !== null) return E.right(done);
-      return this.failed(area, driver, now, { code: 'code_not_found' });
+      return answer(done !== null ? E.right(done) : E.left({ code: 'code_not_found' }));
     }
     if (active.status === 'processing') {
-      return sameDriver(active.driver, driver)
-        ? E.right(active)
-        : this.failed(area, driver, now, { code: 'code_already_in_use' });
+      return answer(sameDriver(active.driver, driver) ? E.right(active) : E.left({ code: 'code_already_in_use' }));
     }
 
     // The database refuses a second `processing` for the driver; only then is
@@ -84,10 +133,11 @@ export class EnterCodeUseCase {
       next: moved.right.assignment,
       change: moved.right.change,
       ...(moved.right.event ? { event: moved.right.event } : {}),
+      releasesAttempt: entry,
     });
     switch (outcome.kind) {
       case 'applied':
-        return E.right(outcome.assignment);
+        return { result: E.right(outcome.assignment), released: true };
       case 'conflict':
         return 'conflict';
       case 'driver_has_processing': {
@@ -95,24 +145,10 @@ export class EnterCodeUseCase {
         if (held === null) return 'conflict';
         const current = await settle(this.repository, config, held, now);
         return current.status === 'processing'
-          ? E.left({ code: 'driver_has_active_assignment', orderId: held.orderId })
+          ? answer(E.left({ code: 'driver_has_active_assignment', orderId: held.orderId }))
           : 'conflict';
       }
     }
-  }
-
-  /**
-   * Brute force (SPEC §6): once a driver has `max_failed_attempts` failures
-   * in the window, every entry in the area is refused until enough of them
-   * have left the window to bring the count below the limit.
-   */
-  private async attemptLimit(area: AreaSettings, driver: Driver, now: Date): Promise<E.Either<DomainError, void>> {
-    const windowMs = area.attemptsWindowS * 1000;
-    const failures = await this.repository.failedAttemptsSince(area.areaId as AreaId, driver, new Date(now.getTime() - windowMs));
-    if (failures.length < area.maxFailedAttempts) return E.right(undefined);
-    const blocking = failures[failures.length - area.maxFailedAttempts] as Date;
-    const retryAfterS = Math.max(1, Math.ceil((blocking.getTime() + windowMs - now.getTime()) / 1000));
-    return E.left({ code: 'too_many_attempts', retryAfterS });
   }
 
   /**
@@ -129,15 +165,5 @@ export class EnterCodeUseCase {
       if (legacy !== null && legacy.legacy) return E.right(asWritten);
     }
     return parsed;
-  }
-
-  private async failed(
-    area: AreaSettings,
-    driver: Driver,
-    at: Date,
-    error: DomainError & { code: 'code_not_found' | 'code_already_in_use' },
-  ): Promise<E.Either<DomainError, Assignment>> {
-    await this.repository.recordFailedAttempt({ areaId: area.areaId as AreaId, driver, at, errorCode: error.code });
-    return E.left(error);
   }
 }

@@ -317,6 +317,26 @@ describe('enter code', () => {
     expect(errorCode(await w.enter(otherCode(a.code)))).toBe('code_not_found');
   });
 
+  it('does not count an entry refused with driver_has_active_assignment', async () => {
+    const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
+    const a = await w.create('o1');
+    const b = await w.create('o2');
+    expect(E.isRight(await w.enter(a.code))).toBe(true);
+    expect(errorCode(await w.enter(b.code))).toBe('driver_has_active_assignment');
+    expect(errorCode(await w.enter(otherCode(a.code)))).toBe('code_not_found');
+    expect(errorCode(await w.enter(b.code))).toBe('too_many_attempts');
+  });
+
+  it('takes the entry back when the storage fails after counting it', async () => {
+    const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
+    const a = await w.create();
+    const find = w.repository.findActiveByCode.bind(w.repository);
+    w.repository.findActiveByCode = () => Promise.reject(new Error('connection reset'));
+    expect(errorCode(await w.enter(a.code))).toBe('storage_unavailable');
+    w.repository.findActiveByCode = find;
+    expect(E.isRight(await w.enter(a.code))).toBe(true);
+  });
+
   it('does not count format or checksum errors as failed attempts', async () => {
     const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
     const a = await w.create();

@@ -59,7 +59,7 @@ const percentile = (sorted: readonly number[], p: number): number =>
 
 /** Fill the area with `count` active codes, in bulk. */
 const prefill = async (handle: DatabaseHandle, count: number): Promise<void> => {
-  await sql`truncate code_dispatch.assignments, code_dispatch.outbox, code_dispatch.failed_code_entries`.execute(handle.db);
+  await sql`truncate code_dispatch.assignments, code_dispatch.outbox, code_dispatch.driver_attempts`.execute(handle.db);
   const codes = candidatesFromIndex(generator, 0, count);
   for (let i = 0; i < codes.length; i += 5000) {
     const chunk = codes.slice(i, i + 5000);

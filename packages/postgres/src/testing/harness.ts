@@ -9,6 +9,7 @@ export const inMemoryUnderTest = async (): Promise<RepositoryUnderTest> => {
   const repo = new InMemoryAssignmentRepository();
   return {
     repo,
+    another: async () => repo,
     outbox: async () => repo.events.map(({ eventId, ...event }) => ({ eventId, event })),
     seed: async (records) => records.forEach((r) => repo.seed(r)),
     close: async () => undefined,
@@ -35,6 +36,8 @@ export const kyselyUnderTest = async (database: TestDatabase): Promise<Repositor
   const repo = new KyselyAssignmentRepository(database.handle.db);
   return {
     repo,
+    another: async () =>
+      database.dialect === 'postgres' ? new KyselyAssignmentRepository((await database.connectAgain()).db) : repo,
     outbox: () => readOutbox(database),
     seed: async (records) => {
       const result = await repo.importLegacyAssignments(records);

@@ -1,6 +1,9 @@
 import * as E from 'fp-ts/Either';
 import {
   areaId,
+  codeAt,
+  createCodeDispatch,
+  DEFAULT_GENERATOR,
   driver,
   newAssignment,
   orderId,
@@ -13,6 +16,15 @@ import {
   type ProcessingEvent,
   type TransitionOutcome,
 } from '@codedispatch/core';
+import {
+  areaSettings,
+  FixedClock,
+  FixedExperiments,
+  InMemoryDriverTracker,
+  SeededCodeRandom,
+  StaticConfigSource,
+  testConfig,
+} from '@codedispatch/core/testing';
 
 /*
  * The behaviour every AssignmentRepository adapter must have, written once
@@ -29,6 +41,11 @@ export interface WrittenEvent {
 
 export interface RepositoryUnderTest {
   readonly repo: AssignmentRepository;
+  /**
+   * Another instance's repository on the same storage: its own pool on a real
+   * server; the same session on PGlite and the same store in memory.
+   */
+  another(): Promise<AssignmentRepository>;
   /** The events in the outbox, in the order they were written. */
   outbox(): Promise<readonly WrittenEvent[]>;
   /** Puts records in as they are (imported data, fixtures); fails on what the invariants forbid. */
@@ -312,27 +329,68 @@ export const assignmentRepositoryContract = (name: string, makeRepo: () => Promi
       });
     });
 
-    describe('failed attempts', () => {
-      it('returns the driver’s failures in the area strictly after `since`, oldest first', async () => {
-        const record = (
-          d: Driver,
-          area: typeof SVO,
-          seconds: number,
-          errorCode: 'code_not_found' | 'code_already_in_use' = 'code_not_found',
-        ) => repo.recordFailedAttempt({ areaId: area, driver: d, at: at(seconds), errorCode });
-        await record(D1, SVO, 30, 'code_already_in_use');
-        await record(D1, SVO, 10);
-        await record(D1, SVO, 20);
-        await record(D1, SVO, 0);
-        await record(D2, SVO, 25);
-        await record(D1_OTHER_PARK, SVO, 25);
-        await record(D1, ZENIT, 25);
+    describe('attempt reservations', () => {
+      const entry = (d: Driver, seconds: number, area = SVO) => ({ areaId: area, driver: d, at: at(seconds) });
+      const upTo = (maxFailures: number, sinceSeconds = -1) => ({ since: at(sinceSeconds), maxFailures });
 
-        expect(await repo.failedAttemptsSince(SVO, D1, at(0))).toEqual([at(10), at(20), at(30)]);
-        expect(await repo.failedAttemptsSince(SVO, D1, at(-1))).toEqual([at(0), at(10), at(20), at(30)]);
-        expect(await repo.failedAttemptsSince(SVO, D1, at(30))).toEqual([]);
-        expect(await repo.failedAttemptsSince(ZENIT, D1, LONG_AGO)).toEqual([at(25)]);
-        expect(await repo.failedAttemptsSince(ZENIT, D2, LONG_AGO)).toEqual([]);
+      it('reserves up to the limit, then refuses with the counted times, oldest first', async () => {
+        for (const s of [30, 10, 20]) expect(await repo.reserveAttempt(entry(D1, s), upTo(3))).toEqual({ kind: 'reserved' });
+        expect(await repo.reserveAttempt(entry(D1, 40), upTo(3))).toEqual({
+          kind: 'refused',
+          failures: [at(10), at(20), at(30)],
+        });
+        // Only entries strictly after `since` count; a refused entry is not counted.
+        expect(await repo.reserveAttempt(entry(D1, 50), upTo(3, 10))).toEqual({ kind: 'reserved' });
+        expect(await repo.reserveAttempt(entry(D1, 60), upTo(3, 10))).toEqual({
+          kind: 'refused',
+          failures: [at(20), at(30), at(50)],
+        });
+      });
+
+      it('counts per driver (park and driver id) and per area', async () => {
+        expect(await repo.reserveAttempt(entry(D1, 0), upTo(1))).toEqual({ kind: 'reserved' });
+        expect(await repo.reserveAttempt(entry(D1, 1), upTo(1))).toEqual({ kind: 'refused', failures: [at(0)] });
+        expect(await repo.reserveAttempt(entry(D2, 1), upTo(1))).toEqual({ kind: 'reserved' });
+        expect(await repo.reserveAttempt(entry(D1_OTHER_PARK, 1), upTo(1))).toEqual({ kind: 'reserved' });
+        expect(await repo.reserveAttempt(entry(D1, 1, ZENIT), upTo(1))).toEqual({ kind: 'reserved' });
+      });
+
+      it('takes back one reservation of that time, and nothing when there is none', async () => {
+        await repo.reserveAttempt(entry(D1, 10), upTo(3));
+        await repo.reserveAttempt(entry(D1, 10), upTo(3));
+        await repo.releaseAttempt(entry(D1, 10));
+        await repo.releaseAttempt(entry(D1, 99));
+        await repo.releaseAttempt(entry(D2, 10));
+        await repo.reserveAttempt(entry(D1, 20), upTo(3));
+        expect(await repo.reserveAttempt(entry(D1, 30), upTo(2))).toEqual({ kind: 'refused', failures: [at(10), at(20)] });
+      });
+
+      it('takes the reservation back with a transition that applies, and only then', async () => {
+        const a = await create('o1', '111');
+        await repo.reserveAttempt(entry(D1, 10), upTo(1));
+        const moved = transition(a, { type: 'code_entered', driver: D1 }, at(10));
+        if (E.isLeft(moved)) throw new Error('illegal');
+        const write = {
+          expectedVersion: a.version,
+          next: moved.right.assignment,
+          change: moved.right.change,
+          releasesAttempt: entry(D1, 10),
+        };
+        expect((await repo.applyTransition(write)).kind).toBe('applied');
+        expect(await repo.applyTransition(write)).toEqual({ kind: 'conflict' });
+        expect(await repo.reserveAttempt(entry(D1, 20), upTo(1))).toEqual({ kind: 'reserved' });
+        // A stale write leaves the new reservation in place.
+        expect(await repo.applyTransition({ ...write, releasesAttempt: entry(D1, 20) })).toEqual({ kind: 'conflict' });
+        expect(await repo.reserveAttempt(entry(D1, 30), upTo(1))).toEqual({ kind: 'refused', failures: [at(20)] });
+      });
+
+      it('reserves exactly the limit of 60 at once, on one instance or two', async () => {
+        const other = await subject.another();
+        const outcomes = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? repo : other).reserveAttempt(entry(D1, 10), upTo(5))),
+        );
+        expect(outcomes.filter((o) => o.kind === 'reserved')).toHaveLength(5);
+        expect(outcomes.filter((o) => o.kind === 'refused')).toHaveLength(55);
       });
     });
 
@@ -418,6 +476,74 @@ export const assignmentRepositoryContract = (name: string, makeRepo: () => Promi
         expect(await repo.countTakenCodes(SVO, 4, at(0))).toBe(1);
         expect(await repo.countTakenCodes(ZENIT, 3, at(0))).toBe(1);
         expect(await repo.countTakenCodes(areaId('nowhere'), 3, at(0))).toBe(0);
+      });
+    });
+
+    describe('the attempt limit under parallel entries (SPEC §6, brute force)', () => {
+      const LIMITED = testConfig({ areas: [areaSettings(SVO, { maxFailedAttempts: 5, attemptsWindowS: 600 })] });
+      /** Valid codes of the default format that no order holds. */
+      const wrongCodes = (n: number): string[] => Array.from({ length: n }, (_, i) => codeAt(DEFAULT_GENERATOR, 40_000 + i * 11));
+
+      const dispatchOn = (repository: AssignmentRepository, clock: FixedClock) =>
+        createCodeDispatch({
+          repository,
+          tracker: new InMemoryDriverTracker(),
+          experiments: new FixedExperiments(true),
+          clock,
+          random: new SeededCodeRandom(3),
+          config: new StaticConfigSource(LIMITED),
+        });
+
+      const tally = (results: readonly E.Either<{ readonly code: string }, unknown>[]): Record<string, number> => {
+        const counts: Record<string, number> = {};
+        for (const r of results) {
+          const key = E.isLeft(r) ? r.left.code : 'ok';
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+        return counts;
+      };
+
+      it('answers exactly max_failed_attempts of 60 parallel wrong guesses with code_not_found, the rest 429', async () => {
+        const clock = new FixedClock(T0);
+        const dispatch = dispatchOn(repo, clock);
+        const results = await Promise.all(
+          wrongCodes(60).map((code) => dispatch.enterCode.execute({ areaId: SVO, typedCode: code, driver: D1 })()),
+        );
+        expect(tally(results)).toEqual({ code_not_found: 5, too_many_attempts: 55 });
+
+        // The driver is blocked even for a correct code; another driver is not.
+        const order = await dispatch.createOrder.execute({ orderId: orderId('o1'), areaId: SVO, userId: null, service: 's' })();
+        const code = E.isRight(order) ? order.right.code : '';
+        expect(tally([await dispatch.enterCode.execute({ areaId: SVO, typedCode: code, driver: D1 })()])).toEqual({
+          too_many_attempts: 1,
+        });
+        expect(tally([await dispatch.enterCode.execute({ areaId: SVO, typedCode: code, driver: D2 })()])).toEqual({ ok: 1 });
+      });
+
+      it('holds across two instances: 60 wrong guesses split between them, 5 looked up', async () => {
+        const clock = new FixedClock(T0);
+        const instances = [dispatchOn(repo, clock), dispatchOn(await subject.another(), clock)];
+        const results = await Promise.all(
+          wrongCodes(60).map((code, i) =>
+            (instances[i % 2] as (typeof instances)[number]).enterCode.execute({ areaId: SVO, typedCode: code, driver: D1 })(),
+          ),
+        );
+        expect(tally(results)).toEqual({ code_not_found: 5, too_many_attempts: 55 });
+      });
+
+      it('does not count an entry that succeeded, nor one that was repeated', async () => {
+        const clock = new FixedClock(T0);
+        const dispatch = dispatchOn(repo, clock);
+        const order = await dispatch.createOrder.execute({ orderId: orderId('o1'), areaId: SVO, userId: null, service: 's' })();
+        const code = E.isRight(order) ? order.right.code : '';
+        const entries = [];
+        for (let i = 0; i < 10; i++)
+          entries.push(await dispatch.enterCode.execute({ areaId: SVO, typedCode: code, driver: D1 })());
+        expect(tally(entries)).toEqual({ ok: 10 });
+        const results = await Promise.all(
+          wrongCodes(6).map((c) => dispatch.enterCode.execute({ areaId: SVO, typedCode: c, driver: D1 })()),
+        );
+        expect(tally(results)).toEqual({ code_not_found: 5, too_many_attempts: 1 });
       });
     });
 
