@@ -7,6 +7,7 @@ export * from './domain/ids';
 export * from './domain/assignment';
 export * from './domain/transition';
 export * from './domain/driver-view';
+export * from './domain/code-entry';
 export * from './domain/change-log';
 export * from './errors';
 export * from './ports';

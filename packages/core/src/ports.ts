@@ -84,6 +84,39 @@ export type AttemptReservation =
   /** The driver has `maxFailures` failed or undecided entries in the window: their times, oldest first. */
   | { readonly kind: 'refused'; readonly failures: readonly Date[] };
 
+/** A driver's entry of a well-formed code, for the one-statement path of `enterCode` (SPEC §6, assign). */
+export interface CodeEntry extends AttemptEntry {
+  /** Normalised. */
+  readonly code: string;
+  readonly limit: AttemptLimit;
+  /** A record in processing last updated at or before this has timed out: the entry is left undecided. */
+  readonly processingTimedOutAt: Date;
+  /** The driver's own `assigned` record of this code, released after this, makes the entry a repeat. */
+  readonly repeatReleasedAfter: Date;
+}
+
+/**
+ * What `enterCode` made of an entry. The first four are final answers; the
+ * last two leave it to the use case's slower path, which reads, settles and
+ * writes in several statements (a due expiry or timeout, the driver's other
+ * record in processing, a lost race).
+ */
+export type CodeEntryOutcome =
+  /** Moved to processing with this driver, its change and its event written. Not counted as a failure. */
+  | { readonly kind: 'entered'; readonly assignment: Assignment }
+  /** This driver's own record in processing, or assigned to him: nothing written. Not counted. */
+  | { readonly kind: 'repeated'; readonly assignment: Assignment }
+  /** Counted as a failure. */
+  | { readonly kind: 'not_found' }
+  /** Another driver holds the code. Counted as a failure. */
+  | { readonly kind: 'in_use' }
+  /** The attempt limit is reached: the failure times in the window, oldest first. Nothing counted. */
+  | { readonly kind: 'refused'; readonly failures: readonly Date[] }
+  /** Counted as a failure until the slower path takes it back (`releaseAttempt`). */
+  | { readonly kind: 'undecided' }
+  /** The record moved meanwhile: nothing counted; decide again from the start. */
+  | { readonly kind: 'lost_race' };
+
 export interface AssignmentRepository {
   findByOrder(orderId: OrderId): Promise<Assignment | null>;
   /** The assignment whose code is active in that area, if any. */
@@ -108,6 +141,14 @@ export interface AssignmentRepository {
    * number of instances: at most `maxFailures` entries are counted at once.
    */
   reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation>;
+  /**
+   * The common path of a code entry as one atomic step: the attempt limit,
+   * the code's record, the move to processing with its change and event, the
+   * failure counted or not — with the same answers as the slower path made
+   * of the other methods (`entryVerdict` says which), and the same
+   * serialisation of one driver's entries in an area as `reserveAttempt`.
+   */
+  enterCode(entry: CodeEntry): Promise<CodeEntryOutcome>;
   /** Takes a reservation back: the entry did not fail (one entry made at `entry.at`). */
   releaseAttempt(entry: AttemptEntry): Promise<void>;
   /** Pending or retryable-error records whose `expiresAt` is not after `now`, oldest expiry first. */

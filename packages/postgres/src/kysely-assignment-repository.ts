@@ -10,7 +10,10 @@ import {
   type AttemptEntry,
   type AttemptLimit,
   type AttemptReservation,
+  type CodeEntry,
+  type CodeEntryOutcome,
   type Driver,
+  actorToJson,
   type InsertOutcome,
   type OrderId,
   type TransitionOutcome,
@@ -306,12 +309,149 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
         where (select count(*) from unnest(d.failures) as t where t > ${limit.since}::timestamptz) < ${limit.maxFailures}::integer
       returning true as reserved`.execute(this.db);
     if (rows.length > 0) return { kind: 'reserved' };
-    const { rows: counted } = await sql<{ at: Date }>`
+    return { kind: 'refused', failures: await this.failuresSince(entry, limit.since) };
+  }
+
+  /**
+   * A code entry in one statement (the common path of assign): the verdict
+   * on the code's record (`entryVerdict`'s rules, in SQL), the attempt-limit
+   * upsert — which serialises the driver's entries in the area on its row and
+   * counts a failure in the same step — the move to processing as a
+   * compare-and-set with its change-log entry, the outbox event and the
+   * NOTIFYs. The move mirrors the core's `transition` for `code_entered`;
+   * the contract suite checks that both write the same record.
+   *
+   * A verdict needing more (a due expiry or timeout, the driver's other
+   * record in processing) comes back `undecided`, counted, for the use
+   * case's slower path. Two entries of one driver at once can still meet the
+   * one-processing-per-driver index (each statement's snapshot predates its
+   * wait): that one fails whole and answers `lost_race`.
+   */
+  async enterCode(entry: CodeEntry): Promise<CodeEntryOutcome> {
+    const eventId = randomUUID();
+    const at = entry.at.toISOString();
+    const actor = JSON.stringify(actorToJson({ kind: 'driver', driver: entry.driver }));
+    let rows: (Partial<AssignmentRow> & { verdict: string; reserved: boolean; moved: boolean })[];
+    try {
+      rows = await this.enterCodeStatement(entry, eventId, at, actor);
+    } catch (e) {
+      // The driver's other entry committed a processing record after this statement's snapshot was taken
+      // (entries of one driver wait for each other, but the wait comes after the snapshot): the unique
+      // index refused the second; nothing was written. The slower path reads afresh.
+      const { code, constraint } = pgErrorOf(e);
+      if (code === '23505' && (constraint === PROCESSING_DRIVER_INDEX || constraint === ACTIVE_CODE_INDEX))
+        return { kind: 'lost_race' };
+      throw e;
+    }
+    const row = rows[0];
+    if (row === undefined) throw new Error('enterCode: the statement returned no row');
+    if (!row.reserved) return { kind: 'refused', failures: await this.failuresSince(entry, entry.limit.since) };
+    const record = (): Assignment => rowToAssignment(row as AssignmentRow);
+    switch (row.verdict) {
+      case 'enter':
+        return row.moved ? { kind: 'entered', assignment: record() } : { kind: 'lost_race' };
+      case 'repeated':
+        return { kind: 'repeated', assignment: record() };
+      case 'not_found':
+      case 'in_use':
+        return { kind: row.verdict };
+      default:
+        return { kind: 'undecided' };
+    }
+  }
+
+  private async enterCodeStatement(entry: CodeEntry, eventId: string, at: string, actor: string) {
+    const key = attemptKey(entry);
+    const { rows } = await sql<Partial<AssignmentRow> & { verdict: string; reserved: boolean; moved: boolean }>`
+      with target as (
+        select a.* from code_dispatch.assignments a
+        where a.area_id = ${key.area_id}::text and a.code = ${entry.code}::text and ${sql.raw(aliased.active)}
+        limit 1
+      ),
+      repeat as (
+        select a.* from code_dispatch.assignments a
+        where not exists (select 1 from target)
+          and a.area_id = ${key.area_id}::text and a.code = ${entry.code}::text and a.status = 'assigned'
+          and a.park_db_id = ${key.park_db_id}::text and a.driver_id = ${key.driver_id}::text
+          and a.released_at > ${entry.repeatReleasedAfter}::timestamptz
+        order by a.updated_at desc, a.order_id
+        limit 1
+      ),
+      verdict as (
+        select case
+          when t.order_id is null then case when exists (select 1 from repeat) then 'repeated' else 'not_found' end
+          when t.status = 'processing' then
+            case when t.updated_at <= ${entry.processingTimedOutAt}::timestamptz then 'undecided'
+                 when t.park_db_id = ${key.park_db_id}::text and t.driver_id = ${key.driver_id}::text then 'repeated'
+                 else 'in_use' end
+          when ${entry.at}::timestamptz >= t.expires_at then 'undecided'
+          when exists (
+            select 1 from code_dispatch.assignments p
+            where p.status = 'processing' and p.park_db_id = ${key.park_db_id}::text
+              and p.driver_id = ${key.driver_id}::text and p.order_id <> t.order_id) then 'undecided'
+          else 'enter' end as v
+        from (select 1) as one left join target t on true
+      ),
+      reserve as (
+        insert into code_dispatch.driver_attempts as d (area_id, park_db_id, driver_id, failures)
+        select ${key.area_id}::text, ${key.park_db_id}::text, ${key.driver_id}::text,
+               case when v.v in ('not_found', 'in_use', 'undecided') then array[${entry.at}::timestamptz]
+                    else '{}'::timestamptz[] end
+        from verdict v
+        on conflict (area_id, park_db_id, driver_id) do update
+          set failures = array(select t from unnest(d.failures) as t where t > ${entry.limit.since}::timestamptz order by t)
+                         || excluded.failures
+          where (select count(*) from unnest(d.failures) as t where t > ${entry.limit.since}::timestamptz)
+                < ${entry.limit.maxFailures}::integer
+        returning 1
+      ),
+      upd as (
+        update code_dispatch.assignments a set
+          status = 'processing', error_code = null,
+          park_db_id = ${key.park_db_id}::text, driver_id = ${key.driver_id}::text,
+          updated_at = ${entry.at}::timestamptz, released_at = null,
+          attempt = a.attempt + 1, version = a.version + 1,
+          changes = a.changes || jsonb_build_array(jsonb_build_object(
+            'at', ${at}::text, 'from', a.status, 'to', 'processing', 'actor', ${actor}::jsonb))
+        from target t
+        where (select v from verdict) = 'enter' and exists (select 1 from reserve)
+          and a.order_id = t.order_id and a.version = t.version
+        returning a.*
+      ),
+      event as (
+        insert into code_dispatch.outbox (event_id, order_id, type, payload)
+        select ${eventId}::uuid, upd.order_id, 'code_dispatch.code_entered',
+               jsonb_build_object('event_id', ${eventId}::text, 'type', 'code_dispatch.code_entered',
+                 'order_id', upd.order_id, 'area_id', upd.area_id, 'park_db_id', ${key.park_db_id}::text,
+                 'driver_id', ${key.driver_id}::text, 'attempt', upd.attempt, 'occurred_at', ${at}::text)
+        from upd
+        returning 1
+      ),
+      notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd),
+      outbox_notified as (select pg_notify(${OUTBOX_CHANNEL}, '') from event)
+      select (select v from verdict) as verdict, exists (select 1 from reserve) as reserved,
+             exists (select 1 from upd) as moved, r.*
+      from (select 1) as one
+      left join lateral (
+        select * from upd
+        union all select * from target where not exists (select 1 from upd)
+        union all select * from repeat
+        limit 1
+      ) as r on true
+      cross join (select count(*) from notified) as n
+      cross join (select count(*) from outbox_notified) as o`.execute(this.db);
+    return rows;
+  }
+
+  /** The driver's counted entries in the area after `since`, oldest first. */
+  private async failuresSince(entry: AttemptEntry, since: Date): Promise<Date[]> {
+    const key = attemptKey(entry);
+    const { rows } = await sql<{ at: Date }>`
       select t as at from code_dispatch.driver_attempts d cross join unnest(d.failures) as t
       where d.area_id = ${key.area_id}::text and d.park_db_id = ${key.park_db_id}::text and d.driver_id = ${key.driver_id}::text
-        and t > ${limit.since}::timestamptz
+        and t > ${since}::timestamptz
       order by t`.execute(this.db);
-    return { kind: 'refused', failures: counted.map((r) => r.at) };
+    return rows.map((r) => r.at);
   }
 
   async releaseAttempt(entry: AttemptEntry): Promise<void> {

@@ -6,6 +6,8 @@ import type {
   AttemptEntry,
   AttemptLimit,
   AttemptReservation,
+  CodeEntry,
+  CodeEntryOutcome,
   Driver,
   InsertOutcome,
   OrderId,
@@ -68,6 +70,12 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
 
   reserveAttempt(entry: AttemptEntry, limit: AttemptLimit): Promise<AttemptReservation> {
     return this.inner.reserveAttempt(entry, limit);
+  }
+
+  async enterCode(entry: CodeEntry): Promise<CodeEntryOutcome> {
+    const outcome = await this.inner.enterCode(entry);
+    if (outcome.kind === 'entered') this.applied(outcome.assignment);
+    return outcome;
   }
 
   releaseAttempt(entry: AttemptEntry): Promise<void> {

@@ -4,13 +4,16 @@ import type {
   AssignmentDraft,
   AssignmentRepository,
   AttemptEntry,
+  CodeEntry,
+  CodeEntryOutcome,
   AttemptLimit,
   AttemptReservation,
   InsertOutcome,
   TransitionOutcome,
   TransitionWrite,
 } from '../ports';
-import { newAssignment } from '../domain/transition';
+import { entryVerdict } from '../domain/code-entry';
+import { newAssignment, transition } from '../domain/transition';
 
 const attemptKey = (entry: AttemptEntry): string => JSON.stringify([entry.areaId, entry.driver.parkDbId, entry.driver.driverId]);
 
@@ -114,6 +117,57 @@ export class InMemoryAssignmentRepository implements AssignmentRepository {
     if (counted.length >= limit.maxFailures) return { kind: 'refused', failures: counted };
     this.attempts.set(key, [...counted, entry.at]);
     return { kind: 'reserved' };
+  }
+
+  async enterCode(entry: CodeEntry): Promise<CodeEntryOutcome> {
+    const key = attemptKey(entry);
+    const counted = (this.attempts.get(key) ?? []).filter((t) => t > entry.limit.since).sort((x, y) => x.getTime() - y.getTime());
+    if (counted.length >= entry.limit.maxFailures) return { kind: 'refused', failures: counted };
+    const active = this.all().find((a) => a.areaId === entry.areaId && a.code === entry.code && isActive(a)) ?? null;
+    const assignedToDriver =
+      active === null
+        ? (this.all()
+            .filter(
+              (a) =>
+                a.areaId === entry.areaId &&
+                a.code === entry.code &&
+                a.status === 'assigned' &&
+                sameDriver(a.driver, entry.driver) &&
+                a.releasedAt !== null &&
+                a.releasedAt > entry.repeatReleasedAfter,
+            )
+            .sort((x, y) => y.updatedAt.getTime() - x.updatedAt.getTime())[0] ?? null)
+        : null;
+    const driverBusyElsewhere = this.all().some(
+      (a) => a.status === 'processing' && sameDriver(a.driver, entry.driver) && a.orderId !== active?.orderId,
+    );
+    const verdict = entryVerdict({ active, assignedToDriver, driverBusyElsewhere }, entry);
+    const counting = (outcome: CodeEntryOutcome): CodeEntryOutcome => {
+      this.attempts.set(key, [...counted, entry.at]);
+      return outcome;
+    };
+    switch (verdict) {
+      case 'repeated':
+        return { kind: 'repeated', assignment: (active ?? assignedToDriver) as Assignment };
+      case 'not_found':
+      case 'in_use':
+        return counting({ kind: verdict });
+      case 'undecided':
+        return counting({ kind: 'undecided' });
+      case 'enter': {
+        const moved = transition(active as Assignment, { type: 'code_entered', driver: entry.driver }, entry.at);
+        if (moved._tag === 'Left') return { kind: 'lost_race' };
+        // Runs to completion before anything else (no await inside): atomic like the rest.
+        const applied = this.applyTransition({
+          expectedVersion: (active as Assignment).version,
+          next: moved.right.assignment,
+          change: moved.right.change,
+          ...(moved.right.event ? { event: moved.right.event } : {}),
+        });
+        const outcome = await applied;
+        return outcome.kind === 'applied' ? { kind: 'entered', assignment: outcome.assignment } : { kind: 'lost_race' };
+      }
+    }
   }
 
   async releaseAttempt(entry: AttemptEntry): Promise<void> {

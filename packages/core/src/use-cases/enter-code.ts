@@ -5,9 +5,9 @@ import { sameDriver, type AreaId, type Driver } from '../domain/ids';
 import { transition } from '../domain/transition';
 import type { AreaSettings, DispatchConfig } from '../config/config';
 import type { DomainError } from '../errors';
-import type { AssignmentRepository, AttemptEntry, Clock, ConfigSource } from '../ports';
+import type { AssignmentRepository, AttemptEntry, AttemptLimit, Clock, ConfigSource } from '../ports';
 import { normaliseTyped, parseCode } from '../codes';
-import { enabledArea, MAX_CONFLICT_RETRIES, settle, useCase } from './shared';
+import { enabledArea, MAX_CONFLICT_RETRIES, secondsLater, settle, useCase } from './shared';
 
 export interface EnterCode {
   readonly areaId: AreaId;
@@ -40,6 +40,27 @@ const isFailure = (result: E.Either<DomainError, Assignment>): boolean =>
  * decided count too, so a driver sending more than `max_failed_attempts` at
  * once gets 429 for the surplus even when none of them fails.
  */
+/** The attempt limit of an area at `now`: failures after the window's start count. */
+const limitOf = (area: AreaSettings, now: Date): AttemptLimit => ({
+  since: secondsLater(now, -area.attemptsWindowS),
+  maxFailures: area.maxFailedAttempts,
+});
+
+/**
+ * Brute force (SPEC §6): once a driver has `max_failed_attempts` failures in
+ * the window, every entry in the area is refused until enough of them have
+ * left the window to bring the count below the limit.
+ */
+const tooManyAttempts = (area: AreaSettings, failures: readonly Date[], now: Date): DomainError => {
+  // Fewer than the limit: an undecided entry was decided meanwhile, so the driver may try again now.
+  const blocking = failures[failures.length - area.maxFailedAttempts];
+  const retryAfterS =
+    blocking === undefined
+      ? 1
+      : Math.max(1, Math.ceil((blocking.getTime() + area.attemptsWindowS * 1000 - now.getTime()) / 1000));
+  return { code: 'too_many_attempts', retryAfterS };
+};
+
 export class EnterCodeUseCase {
   constructor(
     private readonly repository: AssignmentRepository,
@@ -54,41 +75,64 @@ export class EnterCodeUseCase {
       const area = enabledArea(config, input.areaId);
       if (E.isLeft(area)) return area;
       const now = this.clock.now();
-
       const entry: AttemptEntry = { areaId: input.areaId, driver: input.driver, at: now };
+
+      // The common path, one step in the repository: a well-formed code decided at once.
+      const parsed = parseCode(area.right.generator, input.typedCode);
+      if (E.isRight(parsed)) {
+        const fast = await this.repository.enterCode({
+          ...entry,
+          code: parsed.right,
+          limit: limitOf(area.right, now),
+          processingTimedOutAt: secondsLater(now, -area.right.processingTimeoutS),
+          repeatReleasedAfter: secondsLater(now, -area.right.codeReuseCooldownS),
+        });
+        switch (fast.kind) {
+          case 'entered':
+          case 'repeated':
+            return E.right(fast.assignment);
+          case 'not_found':
+            return E.left({ code: 'code_not_found' });
+          case 'in_use':
+            return E.left({ code: 'code_already_in_use' });
+          case 'refused':
+            return E.left(tooManyAttempts(area.right, fast.failures, now));
+          case 'undecided':
+            return this.decideReserved(config, area.right, input.typedCode, entry);
+          case 'lost_race':
+            break; // decided again below, from the start
+        }
+      }
+
       const limited = await this.reserve(area.right, entry);
       if (E.isLeft(limited)) return limited;
-      let decided: Decided;
-      try {
-        decided = await this.decide(config, area.right, input.typedCode, entry);
-      } catch (e) {
-        // The storage failed midway: take the reservation back if it still can be (else it counts).
-        await this.repository.releaseAttempt(entry).catch(() => undefined);
-        throw e;
-      }
-      if (!decided.released && !isFailure(decided.result)) await this.repository.releaseAttempt(entry);
-      return decided.result;
+      return this.decideReserved(config, area.right, input.typedCode, entry);
     });
   }
 
-  /**
-   * Brute force (SPEC §6): once a driver has `max_failed_attempts` failures
-   * in the window, every entry in the area is refused until enough of them
-   * have left the window to bring the count below the limit.
-   */
+  /** The slower path, with the entry already counted as failed: decides, then takes the count back unless it failed. */
+  private async decideReserved(
+    config: DispatchConfig,
+    area: AreaSettings,
+    typed: string,
+    entry: AttemptEntry,
+  ): Promise<E.Either<DomainError, Assignment>> {
+    let decided: Decided;
+    try {
+      decided = await this.decide(config, area, typed, entry);
+    } catch (e) {
+      // The storage failed midway: take the reservation back if it still can be (else it counts).
+      await this.repository.releaseAttempt(entry).catch(() => undefined);
+      throw e;
+    }
+    if (!decided.released && !isFailure(decided.result)) await this.repository.releaseAttempt(entry);
+    return decided.result;
+  }
+
+  /** Counts the entry as failed before it is decided, unless the attempt limit refuses it. */
   private async reserve(area: AreaSettings, entry: AttemptEntry): Promise<E.Either<DomainError, void>> {
-    const windowMs = area.attemptsWindowS * 1000;
-    const now = entry.at.getTime();
-    const reservation = await this.repository.reserveAttempt(entry, {
-      since: new Date(now - windowMs),
-      maxFailures: area.maxFailedAttempts,
-    });
-    if (reservation.kind === 'reserved') return E.right(undefined);
-    const { failures } = reservation;
-    // Fewer than the limit: an undecided entry was decided meanwhile, so the driver may try again now.
-    const blocking = failures[failures.length - area.maxFailedAttempts];
-    const retryAfterS = blocking === undefined ? 1 : Math.max(1, Math.ceil((blocking.getTime() + windowMs - now) / 1000));
-    return E.left({ code: 'too_many_attempts', retryAfterS });
+    const reservation = await this.repository.reserveAttempt(entry, limitOf(area, entry.at));
+    return reservation.kind === 'reserved' ? E.right(undefined) : E.left(tooManyAttempts(area, reservation.failures, entry.at));
   }
 
   private async decide(config: DispatchConfig, area: AreaSettings, typed: string, entry: AttemptEntry): Promise<Decided> {

@@ -330,10 +330,27 @@ describe('enter code', () => {
   it('takes the entry back when the storage fails after counting it', async () => {
     const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
     const a = await w.create();
+    // The slower path: the one-step entry counts it and leaves it undecided.
+    const enterCode = w.repository.enterCode.bind(w.repository);
+    w.repository.enterCode = async (entry) => {
+      const reserved = await w.repository.reserveAttempt(entry, entry.limit);
+      return reserved.kind === 'reserved' ? { kind: 'undecided' } : reserved;
+    };
     const find = w.repository.findActiveByCode.bind(w.repository);
     w.repository.findActiveByCode = () => Promise.reject(new Error('connection reset'));
     expect(errorCode(await w.enter(a.code))).toBe('storage_unavailable');
     w.repository.findActiveByCode = find;
+    w.repository.enterCode = enterCode;
+    expect(E.isRight(await w.enter(a.code))).toBe(true);
+  });
+
+  it('answers storage_unavailable when the one-step entry fails, and counts nothing', async () => {
+    const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
+    const a = await w.create();
+    const enterCode = w.repository.enterCode.bind(w.repository);
+    w.repository.enterCode = () => Promise.reject(new Error('connection reset'));
+    expect(errorCode(await w.enter(a.code))).toBe('storage_unavailable');
+    w.repository.enterCode = enterCode;
     expect(E.isRight(await w.enter(a.code))).toBe(true);
   });
 

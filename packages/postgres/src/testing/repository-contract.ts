@@ -394,6 +394,108 @@ export const assignmentRepositoryContract = (name: string, makeRepo: () => Promi
       });
     });
 
+    describe('enterCode: an entry in one step', () => {
+      /** An entry at `seconds`, limit 3 in the last 600 s, processing timeout 60 s, repeats within 3600 s. */
+      const codeEntry = (d: Driver, code: string, seconds: number, maxFailures = 3) => ({
+        areaId: SVO,
+        driver: d,
+        at: at(seconds),
+        code,
+        limit: { since: at(seconds - 600), maxFailures },
+        processingTimedOutAt: at(seconds - 60),
+        repeatReleasedAfter: at(seconds - 3600),
+      });
+      const countedFor = async (d: Driver, seconds: number): Promise<readonly Date[]> => {
+        const probe = await repo.reserveAttempt({ areaId: SVO, driver: d, at: at(seconds) }, { since: LONG_AGO, maxFailures: 0 });
+        return probe.kind === 'refused' ? probe.failures : [];
+      };
+
+      it('moves a pending record to processing exactly as the core transition does, with its event', async () => {
+        const a = await create('o1', '111');
+        const outcome = await repo.enterCode(codeEntry(D1, '111', 10));
+        const expected = transition(a, { type: 'code_entered', driver: D1 }, at(10));
+        if (E.isLeft(expected)) throw new Error('illegal');
+        expect(outcome).toEqual({ kind: 'entered', assignment: expected.right.assignment });
+        expect(await repo.findByOrder(orderId('o1'))).toEqual(expected.right.assignment);
+        expect((await subject.outbox()).map((e) => e.event)).toEqual([expected.right.event]);
+        expect(await countedFor(D1, 11)).toEqual([]);
+      });
+
+      it('starts a new attempt on a retryable error, the same driver or another', async () => {
+        const a = await create('o1', '111');
+        const entered = await enter(a, D1, at(10));
+        const failed = await applied(move(entered, { type: 'lookup_failed', errorCode: 'driver_busy', by: 'p' }, at(20)));
+        const outcome = await repo.enterCode(codeEntry(D1, '111', 30));
+        const expected = transition(failed, { type: 'code_entered', driver: D1 }, at(30));
+        if (E.isLeft(expected)) throw new Error('illegal');
+        expect(outcome).toEqual({ kind: 'entered', assignment: expected.right.assignment });
+        expect((await subject.outbox()).map((e) => e.event.attempt)).toEqual([1, 2]);
+      });
+
+      it('answers a repeat with the record as it is, writes nothing and counts nothing', async () => {
+        const a = await enter(await create('o1', '111'), D1, at(10));
+        expect(await repo.enterCode(codeEntry(D1, '111', 20))).toEqual({ kind: 'repeated', assignment: a });
+        const done = await applied(move(a, { type: 'driver_acquired', by: 'p' }, at(30)));
+        expect(await repo.enterCode(codeEntry(D1, '111', 40))).toEqual({ kind: 'repeated', assignment: done });
+        expect(await repo.findByOrder(orderId('o1'))).toEqual(done);
+        expect(await subject.outbox()).toHaveLength(1);
+        expect(await countedFor(D1, 50)).toEqual([]);
+        // Past the cooldown, the driver's old code is no repeat.
+        expect(await repo.enterCode(codeEntry(D1, '111', 30 + 3601))).toEqual({ kind: 'not_found' });
+      });
+
+      it('counts a code nobody holds and a code another driver holds', async () => {
+        await enter(await create('o1', '111'), D1, at(10));
+        expect(await repo.enterCode(codeEntry(D2, '999', 20))).toEqual({ kind: 'not_found' });
+        expect(await repo.enterCode(codeEntry(D2, '111', 21))).toEqual({ kind: 'in_use' });
+        expect(await countedFor(D2, 22)).toEqual([at(20), at(21)]);
+        expect((await repo.findByOrder(orderId('o1')))?.driver).toEqual(D1);
+      });
+
+      it('refuses every entry at the limit, even a correct code, with the counted times', async () => {
+        await create('o1', '111');
+        for (const s of [1, 2, 3]) expect(await repo.enterCode(codeEntry(D1, '999', s))).toEqual({ kind: 'not_found' });
+        expect(await repo.enterCode(codeEntry(D1, '111', 4))).toEqual({ kind: 'refused', failures: [at(1), at(2), at(3)] });
+        expect((await repo.findByOrder(orderId('o1')))?.status).toBe('pending');
+        // Once the oldest leaves the window, the entry goes through.
+        expect((await repo.enterCode(codeEntry(D1, '111', 602))).kind).toBe('entered');
+      });
+
+      it('leaves undecided, counted: a due expiry, a due processing timeout, the driver busy elsewhere', async () => {
+        await create('o1', '111', SVO, at(0), LONG_AGO); // expires at(1800)
+        expect(await repo.enterCode(codeEntry(D1, '111', 1800))).toEqual({ kind: 'undecided' });
+        const b = await enter(await create('o2', '222'), D2, at(10));
+        expect(await repo.enterCode(codeEntry(D1, '222', 70))).toEqual({ kind: 'undecided' });
+        expect(await repo.enterCode(codeEntry(D1, '222', 69))).toEqual({ kind: 'in_use' });
+        await enter(await create('o3', '333'), D1, at(20));
+        await create('o4', '444');
+        expect(await repo.enterCode(codeEntry(D1, '444', 30, 10))).toEqual({ kind: 'undecided' });
+        expect(await countedFor(D1, 31)).toEqual([at(30), at(69), at(70), at(1800)]);
+        expect(await repo.findByOrder(b.orderId)).toEqual(b);
+      });
+
+      it('looks up exactly the limit of 60 parallel wrong guesses, on one instance or two', async () => {
+        const other = await subject.another();
+        const outcomes = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? repo : other).enterCode(codeEntry(D1, `9${i}`, 10, 5))),
+        );
+        expect(outcomes.filter((o) => o.kind === 'not_found')).toHaveLength(5);
+        expect(outcomes.filter((o) => o.kind === 'refused')).toHaveLength(55);
+      });
+
+      it('gives one code to one of many drivers entering it at once', async () => {
+        await create('o1', '111');
+        const other = await subject.another();
+        const drivers = Array.from({ length: 20 }, (_, i) => driver('park1', `racer${i}`));
+        const outcomes = await Promise.all(
+          drivers.map((d, i) => (i % 2 === 0 ? repo : other).enterCode(codeEntry(d, '111', 10))),
+        );
+        expect(outcomes.filter((o) => o.kind === 'entered')).toHaveLength(1);
+        expect(outcomes.every((o) => ['entered', 'in_use', 'lost_race'].includes(o.kind))).toBe(true);
+        expect(await subject.outbox()).toHaveLength(1);
+      });
+    });
+
     describe('sweeps', () => {
       it('finds pending and retryable-error records whose expiry is not after now, never processing or final ones', async () => {
         const pending = await create('o1', '111', SVO, at(0)); // expires at(1800)
