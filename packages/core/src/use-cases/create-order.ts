@@ -31,13 +31,17 @@ export class CreateOrderUseCase {
   execute(input: CreateOrder): TE.TaskEither<DomainError, Assignment> {
     return useCase(async () => {
       const config = this.config.current();
-      const existing = await this.repository.findByOrder(input.orderId);
-      if (existing !== null) return this.retried(existing, input);
-
+      // A retry is answered before the area and the experiment are checked
+      // (SPEC §6), but the common case is a new order: the insert tells when
+      // the order exists, and only a refusal reads the record first.
+      const refused = async (e: DomainError): Promise<E.Either<DomainError, Assignment>> => {
+        const existing = await this.repository.findByOrder(input.orderId);
+        return existing !== null ? this.retried(existing, input) : E.left(e);
+      };
       const area = enabledArea(config, input.areaId);
-      if (E.isLeft(area)) return area;
+      if (E.isLeft(area)) return refused(area.left);
       const on = await this.experiments.isCodeDispatchEnabled(input.areaId, input.userId ?? input.orderId);
-      if (!on) return E.left({ code: 'code_dispatch_disabled', areaId: input.areaId });
+      if (!on) return refused({ code: 'code_dispatch_disabled', areaId: input.areaId });
 
       const now = this.clock.now();
       const issued = await this.issuer.issue(area.right, {
@@ -48,7 +52,7 @@ export class CreateOrderUseCase {
         expiresAt: secondsLater(now, area.right.orderExpireS),
         actor: { kind: 'service', name: input.service },
       });
-      if (E.isLeft(issued)) return issued;
+      if (E.isLeft(issued)) return refused(issued.left);
       // Lost a race with a concurrent create of the same order: answer like a retry.
       return issued.right.kind === 'order_exists'
         ? this.retried(issued.right.assignment, input)
