@@ -204,3 +204,29 @@ describe.each(storages)('the service process on %s', (storage) => {
     expect(receiver.events).toHaveLength(1);
   }, 240_000);
 });
+
+describe('the service process at start', () => {
+  it('refuses a bad DATABASE_POOL_SIZE or DATABASE_CONNECT_TIMEOUT_MS, naming them, before opening any database', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/http/src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(await freePort()),
+        CODEDISPATCH_CONFIG: '',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/never-opened',
+        DATABASE_POOL_SIZE: '0',
+        DATABASE_CONNECT_TIMEOUT_MS: 'soon',
+        LOG_LEVEL: 'error',
+        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.jest.json'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('codedispatch: the environment is invalid:');
+    expect(stderr).toContain('DATABASE_POOL_SIZE: expected a positive integer, got "0"');
+    expect(stderr).toContain('DATABASE_CONNECT_TIMEOUT_MS: expected a positive integer, got "soon"');
+  }, 60_000);
+});

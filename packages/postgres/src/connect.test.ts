@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -182,6 +183,22 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
       }
     }, 30_000);
 
+    it('opens at most poolSize connections, however many queries run at once', async () => {
+      const url = new URL(process.env.TEST_DATABASE_URL as string);
+      url.pathname = `/${(await sql<{ db: string }>`select current_database() as db`.execute(handle.db)).rows[0]?.db}`;
+      const small = await openDatabase({ databaseUrl: url.toString(), poolSize: 3 });
+      try {
+        const pids = await Promise.all(
+          Array.from({ length: 9 }, () =>
+            sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.1)`.execute(small.db).then((r) => r.rows[0]?.pid),
+          ),
+        );
+        expect(new Set(pids).size).toBe(3);
+      } finally {
+        await small.close();
+      }
+    });
+
     it('migrates from two instances at once', async () => {
       const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
       await admin.connect();
@@ -207,6 +224,28 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
       }
     });
   }
+});
+
+describe('a server that never answers', () => {
+  it('fails a query within the connect timeout, and LISTEN too', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const handle = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/nowhere`, connectTimeoutMs: 300 });
+    try {
+      for (const attempt of [() => handle.ping(), () => handle.listen('anything', () => undefined)]) {
+        const started = Date.now();
+        await expect(attempt()).rejects.toThrow(/timeout/i);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+        expect(Date.now() - started).toBeLessThan(2000);
+      }
+    } finally {
+      await handle.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
 
 describe('PGlite in a directory, and the migrate command', () => {

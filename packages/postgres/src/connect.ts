@@ -17,6 +17,11 @@ export interface OpenDatabaseOptions {
   readonly pgliteDataDir?: string;
   /** Connections of the pool on a real server. Default 10. PGlite always has one. */
   readonly poolSize?: number;
+  /**
+   * On a real server, how long a query waits for a connection (a new one, or
+   * a free one of the pool) before it fails. Default 3000 ms.
+   */
+  readonly connectTimeoutMs?: number;
   /** Errors of idle connections and of the LISTEN connection (which reconnects by itself); for logging. */
   readonly onError?: (error: unknown) => void;
 }
@@ -41,6 +46,7 @@ export interface DatabaseHandle {
 
 export const DEFAULT_PGLITE_DATA_DIR = './.data/pglite';
 const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
 const isMemory = (dir: string): boolean => dir === 'memory' || dir === 'memory://';
 
@@ -58,11 +64,12 @@ const ping = async (db: Kysely<Database>): Promise<boolean> => {
 
 const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
   const onError = options.onError ?? (() => undefined);
-  const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE });
+  const connectionTimeoutMillis = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listener = new PgListener(databaseUrl, onError);
+  const listener = new PgListener({ connectionString: databaseUrl, connectionTimeoutMillis }, onError);
   return {
     kind: 'postgres',
     db,
@@ -92,7 +99,7 @@ class PgListener {
   private closed = false;
 
   constructor(
-    private readonly connectionString: string,
+    private readonly config: { readonly connectionString: string; readonly connectionTimeoutMillis: number },
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -147,7 +154,7 @@ class PgListener {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.connectionString });
+    const client = new Client({ ...this.config });
     client.on('notification', (n) => {
       const set = this.channels.get(n.channel);
       if (set === undefined) return;
