@@ -183,10 +183,63 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
       }
     }, 30_000);
 
-    it('opens at most poolSize connections, however many queries run at once', async () => {
+    /** This test database's URL, for another pool on it, told apart by its application_name. */
+    const sameDatabase = async (applicationName: string): Promise<string> => {
       const url = new URL(process.env.TEST_DATABASE_URL as string);
       url.pathname = `/${(await sql<{ db: string }>`select current_database() as db`.execute(handle.db)).rows[0]?.db}`;
-      const small = await openDatabase({ databaseUrl: url.toString(), poolSize: 3 });
+      url.searchParams.set('application_name', applicationName);
+      return url.toString();
+    };
+
+    it('survives its connections being terminated mid-query and mid-transaction, and answers again', async () => {
+      const errors: unknown[] = [];
+      const victim = await openDatabase({
+        databaseUrl: await sameDatabase('victim'),
+        poolSize: 4,
+        onError: (e) => errors.push(e),
+      });
+      try {
+        let inTransaction: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (inTransaction = resolve));
+        const busy = [
+          sql`select pg_sleep(5)`.execute(victim.db),
+          sql`select pg_sleep(5)`.execute(victim.db),
+          // A client checked out for a transaction, idle between its statements.
+          victim.db.transaction().execute(async (trx) => {
+            await sql`select 1`.execute(trx);
+            inTransaction();
+            await new Promise((r) => setTimeout(r, 2000));
+            await sql`select 1`.execute(trx);
+          }),
+        ].map((p) =>
+          p.then(
+            () => 'answered',
+            () => 'failed',
+          ),
+        );
+        await opened;
+        // Both sleeps run and the transaction idles between its statements: terminate them all.
+        let states = '';
+        const deadline = Date.now() + 5_000;
+        while (states !== 'active,active,idle in transaction' && Date.now() < deadline) {
+          const { rows } = await sql<{ states: string | null }>`
+            select string_agg(state, ',' order by state) as states from pg_stat_activity where application_name = 'victim'`.execute(
+            handle.db,
+          );
+          states = rows[0]?.states ?? '';
+        }
+        expect(states).toBe('active,active,idle in transaction');
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'victim'`.execute(handle.db);
+        expect(await Promise.all(busy)).toEqual(['failed', 'failed', 'failed']);
+        expect(await victim.ping()).toBe(true);
+        expect(errors.length).toBeGreaterThan(0);
+      } finally {
+        await victim.close();
+      }
+    });
+
+    it('opens at most poolSize connections, however many queries run at once', async () => {
+      const small = await openDatabase({ databaseUrl: await sameDatabase('small'), poolSize: 3 });
       try {
         const pids = await Promise.all(
           Array.from({ length: 9 }, () =>
