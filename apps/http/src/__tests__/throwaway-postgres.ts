@@ -49,7 +49,7 @@ export class ThrowawayPostgres {
       if (asRoot) await run('chown', ['postgres:postgres', dir]);
       await server('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
       const pg = new ThrowawayPostgres(dir, await freePort());
-      await pg.ctl('start');
+      await pg.start();
       return pg;
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
@@ -63,9 +63,14 @@ export class ThrowawayPostgres {
     return applicationName === undefined ? url : `${url}?application_name=${encodeURIComponent(applicationName)}`;
   }
 
-  /** `pg_ctl -m fast restart`: every connection is closed, the server is back when this resolves. */
-  restart(): Promise<void> {
-    return this.ctl('restart');
+  /** `pg_ctl -m fast stop`: every connection is closed; resolves once the server is down. */
+  stop(): Promise<void> {
+    return this.ctl('stop');
+  }
+
+  /** Starts it again (after `stop`); resolves once it accepts connections. */
+  start(): Promise<void> {
+    return this.ctl('start');
   }
 
   /** Stops the server (if it runs) and removes its folder. */
@@ -74,10 +79,11 @@ export class ThrowawayPostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private ctl(action: 'start' | 'restart'): Promise<void> {
-    // fsync off: a fast restart is a clean shutdown, nothing committed is lost.
+  private ctl(action: 'start' | 'stop'): Promise<void> {
+    const data = join(this.dir, 'data');
+    if (action === 'stop') return server('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    // fsync off: a fast stop is a clean shutdown, nothing committed is lost.
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-    const mode = action === 'restart' ? ['-m', 'fast'] : [];
-    return server('pg_ctl', ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), ...mode, '-w', action, '-o', options]);
+    return server('pg_ctl', ['-D', data, '-l', join(this.dir, 'log'), '-w', 'start', '-o', options]);
   }
 }
