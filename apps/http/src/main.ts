@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import * as E from 'fp-ts/Either';
 import { formatConfigIssues } from '@codedispatch/core';
-import { DEFAULT_PGLITE_DATA_DIR, migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
 import { createApp } from './app';
 import { buildContainer } from './container';
+import { databaseSettingsFromEnv, type DatabaseSettings } from './config/database-env';
 import { DEMO_SERVICE_TOKEN } from './config/demo-config';
 import { loadConfig } from './config/load-config';
 import { ReloadableConfigSource } from './config/reloadable-config-source';
@@ -24,15 +25,13 @@ const SERVER_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000, keepAl
 /** In-flight requests get this long to finish at shutdown. */
 const DRAIN_TIMEOUT_MS = 15_000;
 
-const openConfiguredDatabase = async (logger: Logger): Promise<DatabaseHandle> => {
-  const databaseUrl = process.env.DATABASE_URL;
-  const pgliteDataDir = process.env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR;
+const openConfiguredDatabase = async (settings: DatabaseSettings, logger: Logger): Promise<DatabaseHandle> => {
   const onError = (e: unknown) => logger.warn('database connection error', errorFields(e));
-  const handle =
-    databaseUrl !== undefined && databaseUrl !== ''
-      ? await openDatabase({ databaseUrl, onError })
-      : await openDatabase({ pgliteDataDir, onError });
-  logger.info('database open', handle.kind === 'pglite' ? { kind: 'pglite', data_dir: pgliteDataDir } : { kind: 'postgres' });
+  const handle = await openDatabase({ ...settings, onError });
+  logger.info(
+    'database open',
+    handle.kind === 'pglite' ? { kind: 'pglite', data_dir: settings.pgliteDataDir } : { kind: 'postgres' },
+  );
   const report = await migrateToLatest(handle.db);
   logger.info('database migrated', { report });
   return handle;
@@ -71,6 +70,12 @@ export const main = async (): Promise<void> => {
     for (const issue of loaded.left) logger.error('configuration issue', { path: issue.path, reason: issue.message });
     process.exit(1);
   }
+  const databaseSettings = databaseSettingsFromEnv(process.env);
+  if (E.isLeft(databaseSettings)) {
+    process.stderr.write(`codedispatch: the environment is invalid:\n${formatConfigIssues(databaseSettings.left)}\n`);
+    for (const issue of databaseSettings.left) logger.error('environment issue', { path: issue.path, reason: issue.message });
+    process.exit(1);
+  }
   const config = new ReloadableConfigSource(loaded.right, () => loadConfig(), logger);
   const origin = loaded.right.origin;
   if (loaded.right.config.tracker.kind === 'memory') {
@@ -81,7 +86,7 @@ export const main = async (): Promise<void> => {
   if (origin.kind === 'file') config.watchFile(origin.path);
   process.on('SIGHUP', () => config.reload('SIGHUP'));
 
-  const database = await openConfiguredDatabase(logger);
+  const database = await openConfiguredDatabase(databaseSettings.right, logger);
   const container = buildContainer({ config, logger, database, metrics: new Metrics({ defaultMetrics: true }) });
   const deps = container.get<AppDeps>(TOKENS.AppDeps);
   const background = container.get<Background>(TOKENS.Background);

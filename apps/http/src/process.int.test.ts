@@ -3,20 +3,20 @@
  * and a webhook receiver (SPEC §7). A code entry whose event could not be
  * delivered yet survives a SIGKILL: after a restart the event arrives, signed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { driver } from '@codedispatch/core';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
 import { verifyWebhookSignature } from '@codedispatch/processing-queue';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
+import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
 
-const ROOT = resolve(__dirname, '../../..');
 const WEBHOOK_SECRET = 'webhook-secret-for-process-test';
 
 interface Received {
@@ -57,24 +57,6 @@ class WebhookReceiver {
   }
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-
-const waitFor = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 /** Storage for the process: a fresh database on the real server when there is one, else PGlite files. */
 const storages: readonly ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -90,21 +72,13 @@ describe.each(storages)('the service process on %s', (storage) => {
   const startService = async (): Promise<void> => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    // The service itself, not a launcher: SIGKILL must hit the process that holds the work.
-    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/http/src/main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        CODEDISPATCH_CONFIG: join(dir, 'config.yaml'),
-        PGLITE_DATA_DIR: join(dir, 'pglite'),
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
-        LOG_LEVEL: 'warn',
-        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.jest.json'),
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    child = spawnService({
+      PORT: String(port),
+      CODEDISPATCH_CONFIG: join(dir, 'config.yaml'),
+      PGLITE_DATA_DIR: join(dir, 'pglite'),
+      DATABASE_URL: databaseUrl ?? '',
     });
-    await waitFor('the service to be ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined), 90_000);
+    await untilReady(base);
   };
 
   const call = async (method: string, path: string, token: string, body?: unknown) => {
@@ -203,4 +177,27 @@ describe.each(storages)('the service process on %s', (storage) => {
     });
     expect(receiver.events).toHaveLength(1);
   }, 240_000);
+});
+
+describe('the service process at start', () => {
+  it('refuses a bad DATABASE_POOL_SIZE or DATABASE_CONNECT_TIMEOUT_MS, naming them, before opening any database', async () => {
+    const child = spawnService(
+      {
+        PORT: String(await freePort()),
+        CODEDISPATCH_CONFIG: '',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/never-opened',
+        DATABASE_POOL_SIZE: '0',
+        DATABASE_CONNECT_TIMEOUT_MS: 'soon',
+        LOG_LEVEL: 'error',
+      },
+      'pipe',
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('codedispatch: the environment is invalid:');
+    expect(stderr).toContain('DATABASE_POOL_SIZE: expected a positive integer, got "0"');
+    expect(stderr).toContain('DATABASE_CONNECT_TIMEOUT_MS: expected a positive integer, got "soon"');
+  }, 60_000);
 });

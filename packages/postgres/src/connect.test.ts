@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -183,6 +184,75 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
       }
     }, 30_000);
 
+    /** This test database's URL, for another pool on it, told apart by its application_name. */
+    const sameDatabase = async (applicationName: string): Promise<string> => {
+      const url = new URL(process.env.TEST_DATABASE_URL as string);
+      url.pathname = `/${(await sql<{ db: string }>`select current_database() as db`.execute(handle.db)).rows[0]?.db}`;
+      url.searchParams.set('application_name', applicationName);
+      return url.toString();
+    };
+
+    it('survives its connections being terminated mid-query and mid-transaction, and answers again', async () => {
+      const errors: unknown[] = [];
+      const victim = await openDatabase({
+        databaseUrl: await sameDatabase('victim'),
+        poolSize: 4,
+        onError: (e) => errors.push(e),
+      });
+      try {
+        let inTransaction: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (inTransaction = resolve));
+        const busy = [
+          sql`select pg_sleep(5)`.execute(victim.db),
+          sql`select pg_sleep(5)`.execute(victim.db),
+          // A client checked out for a transaction, idle between its statements.
+          victim.db.transaction().execute(async (trx) => {
+            await sql`select 1`.execute(trx);
+            inTransaction();
+            await new Promise((r) => setTimeout(r, 2000));
+            await sql`select 1`.execute(trx);
+          }),
+        ].map((p) =>
+          p.then(
+            () => 'answered',
+            () => 'failed',
+          ),
+        );
+        await opened;
+        // Both sleeps run and the transaction idles between its statements: terminate them all.
+        let states = '';
+        const deadline = Date.now() + 5_000;
+        while (states !== 'active,active,idle in transaction' && Date.now() < deadline) {
+          const { rows } = await sql<{ states: string | null }>`
+            select string_agg(state, ',' order by state) as states from pg_stat_activity where application_name = 'victim'`.execute(
+            handle.db,
+          );
+          states = rows[0]?.states ?? '';
+        }
+        expect(states).toBe('active,active,idle in transaction');
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'victim'`.execute(handle.db);
+        expect(await Promise.all(busy)).toEqual(['failed', 'failed', 'failed']);
+        expect(await victim.ping()).toBe(true);
+        expect(errors.length).toBeGreaterThan(0);
+      } finally {
+        await victim.close();
+      }
+    });
+
+    it('opens at most poolSize connections, however many queries run at once', async () => {
+      const small = await openDatabase({ databaseUrl: await sameDatabase('small'), poolSize: 3 });
+      try {
+        const pids = await Promise.all(
+          Array.from({ length: 9 }, () =>
+            sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.1)`.execute(small.db).then((r) => r.rows[0]?.pid),
+          ),
+        );
+        expect(new Set(pids).size).toBe(3);
+      } finally {
+        await small.close();
+      }
+    });
+
     it('migrates from two instances at once', async () => {
       const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
       await admin.connect();
@@ -208,6 +278,28 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
       }
     });
   }
+});
+
+describe('a server that never answers', () => {
+  it('fails a query within the connect timeout, and LISTEN too', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const handle = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/nowhere`, connectTimeoutMs: 300 });
+    try {
+      for (const attempt of [() => handle.ping(), () => handle.listen('anything', () => undefined)]) {
+        const started = Date.now();
+        await expect(attempt()).rejects.toThrow(/timeout/i);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+        expect(Date.now() - started).toBeLessThan(2000);
+      }
+    } finally {
+      await handle.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
 
 describe('PGlite in a directory, and the migrate command', () => {

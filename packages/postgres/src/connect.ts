@@ -17,6 +17,11 @@ export interface OpenDatabaseOptions {
   readonly pgliteDataDir?: string;
   /** Connections of the pool on a real server. Default 10. PGlite always has one. */
   readonly poolSize?: number;
+  /**
+   * On a real server, how long a query waits for a connection (a new one, or
+   * a free one of the pool) before it fails. Default 3000 ms.
+   */
+  readonly connectTimeoutMs?: number;
   /** Errors of idle connections and of the LISTEN connection (which reconnects by itself); for logging. */
   readonly onError?: (error: unknown) => void;
 }
@@ -41,6 +46,7 @@ export interface DatabaseHandle {
 
 export const DEFAULT_PGLITE_DATA_DIR = './.data/pglite';
 const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
 const isMemory = (dir: string): boolean => dir === 'memory' || dir === 'memory://';
 
@@ -58,11 +64,13 @@ const ping = async (db: Kysely<Database>): Promise<boolean> => {
 
 const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
   const onError = options.onError ?? (() => undefined);
-  const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', onError);
+  const connectionTimeoutMillis = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const pool = guardedPool(
+    new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis }),
+    onError,
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listener = new PgListener(databaseUrl, onError);
+  const listener = new PgListener({ connectionString: databaseUrl, connectionTimeoutMillis }, onError);
   return {
     kind: 'postgres',
     db,
@@ -73,6 +81,23 @@ const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): 
       await db.destroy();
     },
   };
+};
+
+/**
+ * A client that loses its connection emits 'error', and an 'error' nobody
+ * hears ends the process. The pool hears its idle clients only (and replaces
+ * them); a client checked out — running a query, or held by a transaction
+ * between statements — has no listener of the pool's. So every client gets
+ * its own for its whole life, which reports the error. The client is then
+ * no longer queryable: its query or transaction fails (the use cases answer
+ * 503), and the pool discards it when it comes back. New connections are
+ * made on demand once the server is back.
+ */
+const guardedPool = (pool: Pool, onError: (error: unknown) => void): Pool => {
+  pool.on('connect', (client) => client.on('error', onError));
+  // Already reported by the client's own listener.
+  pool.on('error', () => undefined);
+  return pool;
 };
 
 const RECONNECT_MIN_MS = 100;
@@ -92,7 +117,7 @@ class PgListener {
   private closed = false;
 
   constructor(
-    private readonly connectionString: string,
+    private readonly config: { readonly connectionString: string; readonly connectionTimeoutMillis: number },
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -147,7 +172,7 @@ class PgListener {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.connectionString });
+    const client = new Client({ ...this.config });
     client.on('notification', (n) => {
       const set = this.channels.get(n.channel);
       if (set === undefined) return;
@@ -209,8 +234,7 @@ const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle>
   if (!isMemory(dir)) mkdirSync(dir, { recursive: true });
   const pglite = isMemory(dir) ? await PGlite.create() : await PGlite.create(dir);
   // One PGlite is one session: never more than one connection.
-  const pool = new Pool({ ...createPgConfig(pglite), max: 1 });
-  pool.on('error', options.onError ?? (() => undefined));
+  const pool = guardedPool(new Pool({ ...createPgConfig(pglite), max: 1 }), options.onError ?? (() => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
 

@@ -69,13 +69,17 @@ const openPostgresTestDatabase = async (adminUrl: string, poolSize: number): Pro
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   const others: DatabaseHandle[] = [];
-  const handle = await openDatabase({ databaseUrl, poolSize });
+  // Tests start hundreds of statements at once on one pool (far beyond what
+  // the service's requests do): they may wait for a connection longer than
+  // the default allows on a busy machine.
+  const options = { databaseUrl, poolSize, connectTimeoutMs: 60_000 };
+  const handle = await openDatabase(options);
   await migrateToLatest(handle.db);
   return {
     dialect: 'postgres',
     handle,
     connectAgain: async () => {
-      const other = await openDatabase({ databaseUrl, poolSize });
+      const other = await openDatabase(options);
       others.push(other);
       return other;
     },
