@@ -15,7 +15,7 @@ import { Client } from 'pg';
 import YAML from 'yaml';
 import { driver } from '@codedispatch/core';
 import { driverJwt } from './__tests__/harness';
-import { exited, freePort, ROOT, spawnEntryPoint, waitFor } from './__tests__/processes';
+import { exited, freePort, ROOT, spawnEntryPoint, waitFor } from './__tests__/service-process';
 
 const DATABASE = process.env.TEST_DATABASE_URL;
 const AMQP = process.env.TEST_AMQP_URL;

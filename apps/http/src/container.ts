@@ -34,7 +34,7 @@ import {
 import { HttpDriverTracker } from '@codedispatch/tracker-http';
 import { MeteredAssignmentRepository } from './adapters/metered-assignment-repository';
 import { ConfiguredExperiments } from './adapters/configured-experiments';
-import { LocalChanges, MergedChangeFeed, type ChangeFeed } from './changes/change-feed';
+import { LocalAndRemoteAnnouncer, LocalChanges, MergedChangeFeed, type ChangeFeed } from './changes/change-feed';
 import { Authenticator } from './http/auth';
 import { LongPoll } from './http/long-poll';
 import type { AppDeps } from './http/routes/deps';
@@ -116,7 +116,10 @@ export const buildContainer = (options: ContainerOptions): Container => {
       new MeteredAssignmentRepository(
         get<AssignmentRepository>(ctx, TOKENS.StorageRepository),
         get<Metrics>(ctx, TOKENS.Metrics).meterTransition,
-        get<LocalChanges>(ctx, TOKENS.LocalChanges),
+        new LocalAndRemoteAnnouncer(
+          get<LocalChanges>(ctx, TOKENS.LocalChanges),
+          database === undefined ? undefined : get<ChangeNotifier>(ctx, TOKENS.ChangeNotifier),
+        ),
       ),
   );
 
@@ -162,7 +165,12 @@ export const buildContainer = (options: ContainerOptions): Container => {
     const local = get<LocalChanges>(ctx, TOKENS.LocalChanges);
     return database === undefined ? local : new MergedChangeFeed([local, get<ChangeNotifier>(ctx, TOKENS.ChangeNotifier)]);
   });
-  if (database !== undefined) c.bind<ChangeNotifier>(TOKENS.ChangeNotifier).toDynamicValue(() => new ChangeNotifier(database));
+  if (database !== undefined) {
+    c.bind<ChangeNotifier>(TOKENS.ChangeNotifier).toDynamicValue(
+      (ctx) =>
+        new ChangeNotifier(database, (e) => get<Logger>(ctx, TOKENS.Logger).warn('change notification failed', errorFields(e))),
+    );
+  }
   c.bind<LongPoll>(TOKENS.LongPoll).toDynamicValue((ctx) => new LongPoll(get(ctx, TOKENS.ChangeFeed)));
 
   // ------------------------------------------------------- processing queue

@@ -21,7 +21,13 @@ import {
   StaticConfigSource,
   testConfig,
 } from '@codedispatch/core/testing';
-import { KyselyAssignmentRepository, openDatabase, SystemClock, type DatabaseHandle } from '@codedispatch/postgres';
+import {
+  ChangeNotifier,
+  KyselyAssignmentRepository,
+  openDatabase,
+  SystemClock,
+  type DatabaseHandle,
+} from '@codedispatch/postgres';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
 import { ThrowawayPostgres } from './__tests__/throwaway-postgres';
@@ -195,6 +201,10 @@ if (!ThrowawayPostgres.available) {
     });
     const cancelled = await outside.cancelOrder.execute({ orderId: orderId('waited'), service: 'outside' })();
     expect(E.isRight(cancelled)).toBe(true);
+    // Writes do not NOTIFY: a writer outside the service announces what it changed, as the service does.
+    const announcer = new ChangeNotifier({ db, listen: () => Promise.resolve(async () => undefined) });
+    announcer.announce('waited');
+    await announcer.flush();
     const changedAt = Date.now();
     const woken = await longPoll;
     const wokenAt = Date.now();

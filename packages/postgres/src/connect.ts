@@ -28,6 +28,12 @@ export interface OpenDatabaseOptions {
 
 export type Unlisten = () => Promise<void>;
 
+/**
+ * The payload a listener hears when the LISTEN connection has come back after
+ * a loss: notifications sent meanwhile are gone, so anything may have changed.
+ */
+export const MISSED_NOTIFICATIONS = '*';
+
 /** An open database: Kysely, readiness, LISTEN, and the way to close it all. */
 export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite';
@@ -106,7 +112,8 @@ const RECONNECT_MAX_MS = 10_000;
 /**
  * One dedicated connection for every LISTEN of the process. When it drops it
  * reconnects with exponential backoff and listens again on every channel;
- * notifications sent while it was away are lost (listeners poll as a backstop).
+ * notifications sent while it was away are lost, so every listener then hears
+ * `MISSED_NOTIFICATIONS`.
  */
 class PgListener {
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
@@ -115,6 +122,8 @@ class PgListener {
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private closed = false;
+  /** A connection was made before: the next one follows a loss. */
+  private connectedBefore = false;
 
   constructor(
     private readonly config: { readonly connectionString: string; readonly connectionTimeoutMillis: number },
@@ -171,19 +180,25 @@ class PgListener {
     return this.connecting;
   }
 
+  private tellListeners(channel: string, payload: string): void {
+    const set = this.channels.get(channel);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+  }
+
+  private tellEveryListener(payload: string): void {
+    for (const channel of [...this.channels.keys()]) this.tellListeners(channel, payload);
+  }
+
   private async connect(): Promise<Client> {
     const client = new Client({ ...this.config });
-    client.on('notification', (n) => {
-      const set = this.channels.get(n.channel);
-      if (set === undefined) return;
-      for (const listener of [...set]) {
-        try {
-          listener(n.payload ?? '');
-        } catch (e) {
-          this.onError(e);
-        }
-      }
-    });
+    client.on('notification', (n) => this.tellListeners(n.channel, n.payload ?? ''));
     const lost = (error?: unknown): void => {
       if (this.client !== client) return;
       this.client = null;
@@ -207,6 +222,8 @@ class PgListener {
     }
     this.client = client;
     this.failures = 0;
+    if (this.connectedBefore) this.tellEveryListener(MISSED_NOTIFICATIONS);
+    this.connectedBefore = true;
     return client;
   }
 

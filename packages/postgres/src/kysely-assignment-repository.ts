@@ -27,7 +27,7 @@ import {
   rowToAssignment,
   type AssignmentRow,
 } from './assignments.table';
-import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL, type Database } from './database';
+import type { Database } from './database';
 import { eventToPayload } from './outbox.table';
 
 const ASSIGNMENTS = 'code_dispatch.assignments';
@@ -69,8 +69,10 @@ const pgErrorOf = (e: unknown): { readonly code?: string; readonly constraint?: 
  * outcomes are values, and only infrastructure failures throw.
  *
  * Every write is one statement, hence one transaction and one round trip: the
- * transition's UPDATE, its change-log append, its outbox row and its NOTIFYs
- * are data-modifying CTEs of one statement. NOTIFY is delivered on commit.
+ * transition's UPDATE, its change-log append and its outbox row are
+ * data-modifying CTEs of one statement. Writes do not NOTIFY (that would
+ * serialise every commit on PostgreSQL's notify lock): the caller announces
+ * what changed through `ChangeNotifier`, after the commit.
  */
 export class KyselyAssignmentRepository implements AssignmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -190,11 +192,10 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
         from pick
         on conflict do nothing
         returning *
-      ),
-      notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, ins.order_id) from ins)
+      )
       select (select count(*) from pick)::integer as picked, i.*
       from (select 1) as one
-      left join lateral (select ins.* from ins cross join notified) as i on true`.execute(this.db);
+      left join lateral (select ins.* from ins) as i on true`.execute(this.db);
     const row = rows[0];
     if (row !== undefined && row.order_id !== null && row.order_id !== undefined) {
       return { kind: 'inserted', assignment: rowToAssignment(row as AssignmentRow) };
@@ -219,8 +220,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
 
   /**
    * Compare-and-set on `version`, as one statement: the UPDATE (with the
-   * change-log append), the outbox row when there is an event, and the
-   * NOTIFYs. A unique violation fails the whole statement, so nothing is
+   * change-log append) and the outbox row when there is an event. A unique violation fails the whole statement, so nothing is
    * written and no transaction is left to clean up.
    */
   async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
@@ -236,8 +236,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
           insert into code_dispatch.outbox (event_id, order_id, type, payload)
           select ${event.event_id}::uuid, upd.order_id, ${event.type}::text, ${JSON.stringify(event)}::jsonb from upd
           returning event_id
-        ),
-        outbox_notified as (select pg_notify(${OUTBOX_CHANNEL}, '') from event)`;
+        )`;
     const entry = write.releasesAttempt;
     const released: RawBuilder<unknown> =
       entry === undefined
@@ -264,11 +263,8 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
             changes = changes || ${logEntry}::jsonb
           where order_id = ${next.orderId}::text and version = ${write.expectedVersion}::integer
           returning *
-        ),
-        notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd)${outbox}${released}
-        select upd.* from upd cross join notified${event === null ? sql`` : sql` cross join (select count(*) from outbox_notified) o`}`.execute(
-        this.db,
-      );
+        )${outbox}${released}
+        select upd.* from upd`.execute(this.db);
       const row = rows[0];
       return row === undefined ? { kind: 'conflict' } : { kind: 'applied', assignment: rowToAssignment(row) };
     } catch (e) {
@@ -317,8 +313,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
    * on the code's record (`entryVerdict`'s rules, in SQL), the attempt-limit
    * upsert — which serialises the driver's entries in the area on its row and
    * counts a failure in the same step — the move to processing as a
-   * compare-and-set with its change-log entry, the outbox event and the
-   * NOTIFYs. The move mirrors the core's `transition` for `code_entered`;
+   * compare-and-set with its change-log entry and the outbox event. The move mirrors the core's `transition` for `code_entered`;
    * the contract suite checks that both write the same record.
    *
    * A verdict needing more (a due expiry or timeout, the driver's other
@@ -426,9 +421,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
                  'driver_id', ${key.driver_id}::text, 'attempt', upd.attempt, 'occurred_at', ${at}::text)
         from upd
         returning 1
-      ),
-      notified as (select pg_notify(${ASSIGNMENTS_CHANNEL}, upd.order_id) from upd),
-      outbox_notified as (select pg_notify(${OUTBOX_CHANNEL}, '') from event)
+      )
       select (select v from verdict) as verdict, exists (select 1 from reserve) as reserved,
              exists (select 1 from upd) as moved, r.*
       from (select 1) as one
@@ -437,9 +430,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
         union all select * from target where not exists (select 1 from upd)
         union all select * from repeat
         limit 1
-      ) as r on true
-      cross join (select count(*) from notified) as n
-      cross join (select count(*) from outbox_notified) as o`.execute(this.db);
+      ) as r on true`.execute(this.db);
     return rows;
   }
 

@@ -43,3 +43,26 @@ export const spawnService = (env: Record<string, string>, stderr: 'inherit' | 'p
 /** Resolves once `/ready` answers 200. */
 export const untilReady = (base: string, timeoutMs = 90_000): Promise<true> =>
   waitFor('the service to be ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined), timeoutMs);
+
+/**
+ * Runs another entry point as a deployment names it (`apps/http/dist/cli/x.js`),
+ * from its source through tsx, so no build is needed first.
+ */
+export const spawnEntryPoint = (
+  distPath: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): ChildProcess => {
+  const source = distPath.replace(/^apps\/http\/dist\//, 'apps/http/src/').replace(/\.js$/, '.ts');
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, source), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.jest.json') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+};
+
+/** Resolves with the exit code (or the signal's name) once the process has ended. */
+export const exited = (child: ChildProcess): Promise<number | string> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode ?? (child.signalCode as string))
+    : new Promise((ok) => child.once('exit', (code, signal) => ok(code ?? (signal as string))));

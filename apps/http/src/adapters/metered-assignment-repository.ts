@@ -14,7 +14,7 @@ import type {
   TransitionOutcome,
   TransitionWrite,
 } from '@codedispatch/core';
-import type { LocalChanges } from '../changes/change-feed';
+import type { ChangeAnnouncer } from '../changes/change-feed';
 
 /** Counts a transition by the status it reached and its error code (null: none). */
 export type TransitionMeter = (to: Assignment['status'], errorCode: Assignment['errorCode']) => void;
@@ -29,7 +29,7 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
   constructor(
     private readonly inner: AssignmentRepository,
     private readonly meter: TransitionMeter,
-    private readonly changes: LocalChanges,
+    private readonly changes: ChangeAnnouncer,
   ) {}
 
   findByOrder(orderId: OrderId): Promise<Assignment | null> {
@@ -54,7 +54,7 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
 
   async insertWithFreshCode(draft: AssignmentDraft, candidates: readonly string[], cooldownCutoff: Date): Promise<InsertOutcome> {
     const outcome = await this.inner.insertWithFreshCode(draft, candidates, cooldownCutoff);
-    if (outcome.kind === 'inserted') this.applied(outcome.assignment);
+    if (outcome.kind === 'inserted') this.applied(outcome.assignment, false);
     return outcome;
   }
 
@@ -64,7 +64,7 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
 
   async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
     const outcome = await this.inner.applyTransition(write);
-    if (outcome.kind === 'applied') this.applied(outcome.assignment);
+    if (outcome.kind === 'applied') this.applied(outcome.assignment, write.event !== undefined);
     return outcome;
   }
 
@@ -74,7 +74,7 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
 
   async enterCode(entry: CodeEntry): Promise<CodeEntryOutcome> {
     const outcome = await this.inner.enterCode(entry);
-    if (outcome.kind === 'entered') this.applied(outcome.assignment);
+    if (outcome.kind === 'entered') this.applied(outcome.assignment, true);
     return outcome;
   }
 
@@ -90,12 +90,12 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
     return this.inner.findProcessingSince(updatedBefore, limit);
   }
 
-  private applied(a: Assignment): void {
+  private applied(a: Assignment, withEvent: boolean): void {
     try {
       this.meter(a.status, a.errorCode);
     } catch {
       // metrics never change the outcome of a write
     }
-    this.changes.emit(a.orderId);
+    this.changes.announce(a.orderId, withEvent);
   }
 }

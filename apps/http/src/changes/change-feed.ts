@@ -4,7 +4,7 @@
  * metering repository, no database round trip), and the transitions of every
  * instance, through the PostgreSQL notifier (one LISTEN per process).
  */
-import { OrderSubscribers } from '@codedispatch/postgres';
+import { OrderSubscribers, type ChangeNotifier } from '@codedispatch/postgres';
 
 export type Unsubscribe = () => void;
 
@@ -29,5 +29,24 @@ export class MergedChangeFeed implements ChangeFeed {
     return () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
     };
+  }
+}
+
+/** Where a committed change is told: this instance's subscribers at once, the others through the notifier. */
+export interface ChangeAnnouncer {
+  /** `withEvent`: the write put an event in the outbox (the relays have work). */
+  announce(orderId: string, withEvent: boolean): void;
+}
+
+export class LocalAndRemoteAnnouncer implements ChangeAnnouncer {
+  constructor(
+    private readonly local: LocalChanges,
+    /** Absent without a database (nothing else to tell). */
+    private readonly notifier?: ChangeNotifier,
+  ) {}
+
+  announce(orderId: string, withEvent: boolean): void {
+    this.local.emit(orderId);
+    this.notifier?.announce(orderId, withEvent);
   }
 }
