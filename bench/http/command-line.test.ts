@@ -40,3 +40,14 @@ describe('bench/http/profile.ts arguments', () => {
     expect(err.split('\n')[0]).toBe(message);
   });
 });
+
+describe('bench/http/run.ts environment', () => {
+  it('BENCH_ONLY with an unknown part fails with exit 1 and names the parts, before any work', async () => {
+    const { code, out, err } = await runEntryPoint('bench/http/run.ts', [], {
+      BENCH_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing',
+      BENCH_ONLY: 'compare,bogus',
+    });
+    expect({ code, out }).toEqual({ code: 1, out: '' });
+    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are compare, mixed, long-poll');
+  });
+});
