@@ -2,7 +2,7 @@
  * Shared pieces of the HTTP benchmarks (bench/http/*.ts): scratch databases
  * (the service's schema or the bare servers' table) and their seed data
  * (seed.ts), child processes (the service, the bare servers, the webhook
- * sink), CPU meters, load runs with autocannon; re-exports the
+ * sink), CPU meters, closed-loop load runs with autocannon; re-exports the
  * configuration (config.ts) and the output helpers (output.ts).
  *
  * Everything listens on and talks to 127.0.0.1 only.
@@ -464,8 +464,6 @@ export interface LoadOptions {
   readonly url: string;
   readonly seconds: number;
   readonly connections?: number;
-  /** Fixed overall rate (autocannon `overallRate`). */
-  readonly overallRate?: number;
   /** The next request; called once per request. */
   readonly next: () => RequestShape;
 }
@@ -485,11 +483,12 @@ export interface LoadStats {
 }
 
 /**
- * One autocannon run. Latencies are taken from autocannon's `response` event
- * (hrtime, sub-millisecond) over every response, not from its integer-ms
- * histogram; with a fixed rate autocannon's own coordinated-omission
- * correction is turned off (in 9.0.0 it uses an expected interval of
- * ceil(1/rate) = 1 ms instead of 1000/rate ms).
+ * One autocannon run, closed loop (each connection sends its next request
+ * when the last is answered). Latencies are taken from autocannon's
+ * `response` event (hrtime, sub-millisecond) over every response, not from
+ * its integer-ms histogram. Fixed rates are not done with autocannon (its
+ * `overallRate` is a budget per connection per second, sent in bursts): see
+ * mixed.ts's open loop.
  */
 export const load = async (o: LoadOptions): Promise<LoadStats> => {
   const latencies: number[] = [];
@@ -499,7 +498,6 @@ export const load = async (o: LoadOptions): Promise<LoadStats> => {
     connections: o.connections ?? 16,
     duration: o.seconds,
     timeout: 30,
-    ...(o.overallRate !== undefined ? { overallRate: o.overallRate, ignoreCoordinatedOmission: true } : {}),
     requests: [
       {
         setupRequest: (req) => {

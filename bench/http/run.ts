@@ -4,7 +4,7 @@
  *
  *   compare    (compare.ts)   the hot paths against bare express+pg and bare node:http+pg (bare.ts),
  *                             and on PGlite; rounds, alternating, medians
- *   mixed      (mixed.ts)     p99 at a fixed 1,000 requests/s mixed load
+ *   mixed      (mixed.ts)     p99 of an airport's mix at fixed rates, open loop
  *   long-poll  (long-poll.ts) 10,000 concurrent status long-polls woken by lookups
  *
  * Every figure is printed with the command that reproduces it; BENCH_JSON
@@ -34,8 +34,9 @@ const COMMAND = {
 
 The HTTP benchmarks of the built service (about 12 minutes): compare (the
 hot paths against bare express+pg and bare node:http+pg, and on PGlite),
-mixed (p99 at a fixed mixed rate) and long-poll (concurrent status
-long-polls woken by lookups). Takes no options; the environment sets the run:
+mixed (p99 of an airport's mix at fixed rates) and long-poll (concurrent
+status long-polls woken by lookups). Takes no options; the environment sets
+the run:
 
   BENCH_ONLY=compare,mixed,long-poll   the parts to run
   BENCH_JSON=<file>        also write every result there, as JSON
