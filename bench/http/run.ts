@@ -5,7 +5,7 @@
  *   compare    (compare.ts)   the hot paths against bare express+pg and bare node:http+pg (bare.ts),
  *                             and on PGlite; rounds, alternating, medians
  *   mixed      (mixed.ts)     p99 of an airport's mix at fixed rates, open loop
- *   long-poll  (long-poll.ts) 10,000 concurrent status long-polls woken by lookups
+ *   long-poll  (long-poll.ts) 10,000 concurrent long-polls: RSS, wake latency, time to open
  *
  * Every figure is printed with the command that reproduces it; BENCH_JSON
  * writes them all as JSON. Exit code 0 whatever the figures: a missed target
@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { fmt, log, revision, runMain, stamp } from './common';
 import { runCompare, type CompareReport } from './compare';
-import { runLongPoll, type LongPollResult } from './long-poll';
+import { runLongPoll, type LongPollReport } from './long-poll';
 import { runMixed, type MixedReport } from './mixed';
 
 const PARTS = ['compare', 'mixed', 'long-poll'] as const;
@@ -25,7 +25,7 @@ interface Report {
   readonly commit: string;
   compare?: CompareReport;
   mixed?: MixedReport;
-  longPoll?: LongPollResult;
+  longPoll?: LongPollReport;
 }
 
 const COMMAND = {
@@ -34,9 +34,8 @@ const COMMAND = {
 
 The HTTP benchmarks of the built service (about 12 minutes): compare (the
 hot paths against bare express+pg and bare node:http+pg, and on PGlite),
-mixed (p99 of an airport's mix at fixed rates) and long-poll (concurrent
-status long-polls woken by lookups). Takes no options; the environment sets
-the run:
+mixed (p99 of an airport's mix at fixed rates) and long-poll (10,000
+concurrent long-polls). Takes no options; the environment sets the run:
 
   BENCH_ONLY=compare,mixed,long-poll   the parts to run
   BENCH_JSON=<file>        also write every result there, as JSON
