@@ -13,6 +13,7 @@ const COMMANDS = [
   ['run.ts', 'bench:http', 'Usage: npm run bench:http '],
   ['mixed.ts', 'mixed', 'Usage: npx tsx bench/http/mixed.ts '],
   ['long-poll.ts', 'long-poll', 'Usage: npx tsx bench/http/long-poll.ts '],
+  ['writes.ts', 'writes', 'Usage: npx tsx bench/http/writes.ts '],
   ['profile.ts', 'profile', 'Usage: npx tsx bench/http/profile.ts '],
 ] as const;
 
@@ -48,6 +49,6 @@ describe('bench/http/run.ts environment', () => {
       BENCH_ONLY: 'compare,bogus',
     });
     expect({ code, out }).toEqual({ code: 1, out: '' });
-    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are compare, mixed, long-poll');
+    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are compare, mixed, long-poll, writes');
   });
 });
