@@ -14,6 +14,7 @@ const COMMANDS = [
   ['mixed.ts', 'mixed', 'Usage: npx tsx bench/http/mixed.ts '],
   ['long-poll.ts', 'long-poll', 'Usage: npx tsx bench/http/long-poll.ts '],
   ['writes.ts', 'writes', 'Usage: npx tsx bench/http/writes.ts '],
+  ['startup.ts', 'startup', 'Usage: npx tsx bench/http/startup.ts '],
   ['profile.ts', 'profile', 'Usage: npx tsx bench/http/profile.ts '],
 ] as const;
 
@@ -49,6 +50,6 @@ describe('bench/http/run.ts environment', () => {
       BENCH_ONLY: 'compare,bogus',
     });
     expect({ code, out }).toEqual({ code: 1, out: '' });
-    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are compare, mixed, long-poll, writes');
+    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are startup, compare, mixed, long-poll, writes');
   });
 });

@@ -2,6 +2,7 @@
  * npm run bench:http — the HTTP benchmarks, black-box over HTTP against the
  * built service (apps/http/dist/main.js), parts in this order:
  *
+ *   startup    (startup.ts)   a fresh clone's `node apps/http/dist/main.js` to /ready; the build
  *   compare    (compare.ts)   the hot paths against bare express+pg and bare node:http+pg (bare.ts),
  *                             and on PGlite; rounds, alternating, medians
  *   mixed      (mixed.ts)     p99 of an airport's mix at fixed rates, open loop
@@ -17,14 +18,16 @@ import { fmt, log, revision, runMain, stamp } from './common';
 import { runCompare, type CompareReport } from './compare';
 import { runLongPoll, type LongPollReport } from './long-poll';
 import { runMixed, type MixedReport } from './mixed';
+import { runStartup, type StartupReport } from './startup';
 import { runWrites, type WritesReport } from './writes';
 
-const PARTS = ['compare', 'mixed', 'long-poll', 'writes'] as const;
+const PARTS = ['startup', 'compare', 'mixed', 'long-poll', 'writes'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Report {
   readonly at: string;
   readonly commit: string;
+  startup?: StartupReport;
   compare?: CompareReport;
   mixed?: MixedReport;
   longPoll?: LongPollReport;
@@ -36,12 +39,13 @@ const COMMAND = {
   usage: `Usage: npm run bench:http [-- -h | --help]
 
 The HTTP benchmarks of the built service (about 20 minutes in full):
-compare (the hot paths against bare express+pg and bare node:http+pg, and on
-PGlite), mixed (p99 of an airport's mix at fixed rates), long-poll (10,000
-concurrent long-polls), writes (two instances on one database; pgbench with
-and without pg_notify). Takes no options; the environment sets the run:
+startup (fresh clone to ready; the build), compare (the hot paths against
+bare express+pg and bare node:http+pg, and on PGlite), mixed (p99 of an
+airport's mix at fixed rates), long-poll (10,000 concurrent long-polls),
+writes (two instances on one database; pgbench with and without pg_notify).
+Takes no options; the environment sets the run:
 
-  BENCH_ONLY=compare,mixed,long-poll,writes   the parts to run
+  BENCH_ONLY=startup,compare,mixed,long-poll,writes   the parts to run
   BENCH_JSON=<file>        also write every result there, as JSON
   BENCH_DATABASE_URL       admin URL of the server (default postgres://postgres@127.0.0.1:5432/test)
   BENCH_KEEP_SCRATCH=1     keep the temporary directory (service logs)
@@ -65,6 +69,8 @@ and without pg_notify). Takes no options; the environment sets the run:
   BENCH_LONGPOLL_COUNT=10000   BENCH_LONGPOLL_RATE=100   BENCH_LONGPOLL_WINDOW_S=5
   BENCH_LONGPOLL_CONNECTING=256
 
+  startup:
+  BENCH_STARTUP_RUNS=3     BENCH_STARTUP_BUILD=1 (0: do not time tsc -b --force)
 `,
   options: {},
 } as const;
@@ -81,6 +87,11 @@ runMain(COMMAND, async () => {
     if (process.env.BENCH_JSON !== undefined) writeFileSync(process.env.BENCH_JSON, JSON.stringify(report, null, 2));
   };
   process.stdout.write(`bench:http at ${report.at}, commit ${report.commit}\n`);
+  if (wanted('startup')) {
+    report.startup = await runStartup();
+    verdicts.push(`startup ${report.startup.met ? 'met' : 'MISSED'}`);
+    save();
+  }
   if (wanted('compare')) {
     report.compare = await runCompare();
     verdicts.push(`compare ${report.compare.met ? 'met' : 'MISSED'}`);
