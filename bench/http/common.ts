@@ -386,7 +386,8 @@ export const usageMeter = async (pids: readonly number[], database: string | nul
         dbCpuMs: client === null ? NaN : dbMs / requests,
         loadGenCpuMs: generatorMs / requests,
         machineBusy: busyMs / totalMs,
-        othersBusy: (busyMs - appMs - dbMs - generatorMs) / totalMs,
+        // The process counters and /proc/stat tick apart: a few ticks' difference would make an idle machine's share negative.
+        othersBusy: Math.max(0, busyMs - appMs - dbMs - generatorMs) / totalMs,
       };
     },
     close: async (): Promise<void> => {

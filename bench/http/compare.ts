@@ -41,7 +41,7 @@ const compareSettings = () => ({
   seconds: num('BENCH_SECONDS', 6),
   warmup: num('BENCH_WARMUP', 2),
   connections: num('BENCH_CONNECTIONS', 16),
-  seed: num('BENCH_SEED', 100_000),
+  seed: num('BENCH_SEED', 200_000),
   seedPglite: num('BENCH_SEED_PGLITE', 30_000),
   withPglite: process.env.BENCH_PGLITE !== '0',
 });

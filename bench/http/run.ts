@@ -56,7 +56,7 @@ Takes no options; the environment sets the run:
   BENCH_WRITES_SECONDS=8   seconds measured per setup (writes)
   BENCH_WARMUP=2           seconds of warm-up before each measurement
   BENCH_CONNECTIONS=16     autocannon connections (and pgbench clients)
-  BENCH_SEED=100000        orders seeded per consuming path (BENCH_SEED_PGLITE=30000 on PGlite)
+  BENCH_SEED=200000        orders seeded per consuming path (BENCH_SEED_PGLITE=30000 on PGlite)
   BENCH_PGLITE=1           0 leaves the service on PGlite out
   BENCH_PGBENCH            pgbench binary (default /usr/lib/postgresql/15/bin/pgbench)
 

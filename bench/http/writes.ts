@@ -47,7 +47,7 @@ const writesSettings = () => ({
   seconds: num('BENCH_WRITES_SECONDS', 8),
   warmup: num('BENCH_WARMUP', 2),
   connections: num('BENCH_CONNECTIONS', 16),
-  seed: num('BENCH_SEED', 100_000),
+  seed: num('BENCH_SEED', 200_000),
   pgbench: process.env.BENCH_PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench',
 });
 
@@ -271,7 +271,7 @@ environment sets the run:
   BENCH_ROUNDS=3           rounds (setups alternate; medians)
   BENCH_WARMUP=2           seconds of warm-up before each service run
   BENCH_CONNECTIONS=16     connections in all (and pgbench clients)
-  BENCH_SEED=100000        pending orders seeded for the assigns
+  BENCH_SEED=200000        pending orders seeded for the assigns
   BENCH_PGBENCH            pgbench binary (default /usr/lib/postgresql/15/bin/pgbench)
   BENCH_DATABASE_URL       admin URL of the server (default postgres://postgres@127.0.0.1:5432/test)
 `,
