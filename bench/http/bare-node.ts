@@ -1,9 +1,9 @@
 /*
- * The service's hot paths on node:http + pg (see bare-sql.ts): the lower
- * bound of what this stack can do. `PORT`, `HOST`, `DATABASE_URL`.
+ * The hot paths on node:http + pg (bare.ts): the lower bound of what this
+ * stack can do. `PORT`, `HOST`, `DATABASE_URL` (a database holding BARE_SCHEMA).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { bareHandlers, type Answer } from './bare-sql';
+import { bareHandlers, type Answer } from './bare';
 
 const handlers = bareHandlers(process.env.DATABASE_URL ?? '');
 
@@ -14,7 +14,9 @@ const send = (res: ServerResponse, answer: Answer): void => {
 };
 
 const MAX_BODY = 64 * 1024;
+const MALFORMED = Symbol('malformed');
 
+/** The JSON body, or MALFORMED (not JSON, or over 64 KiB). */
 const readJson = (req: IncomingMessage): Promise<unknown> =>
   new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -25,26 +27,40 @@ const readJson = (req: IncomingMessage): Promise<unknown> =>
     });
     req.on('end', () => {
       try {
-        resolve(size > MAX_BODY ? undefined : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown));
+        resolve(size > MAX_BODY ? MALFORMED : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown));
       } catch {
-        resolve(undefined);
+        resolve(MALFORMED);
       }
     });
   });
+
+const BAD_BODY: Answer = { status: 400, body: { status: 400, code: 'invalid_request' } };
 
 const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const auth = req.headers.authorization;
-  if (req.method === 'POST' && path === '/v1/order/create') return send(res, await handlers.create(await readJson(req)));
-  if (req.method === 'POST' && path === '/v1/order/assign') return send(res, await handlers.assign(await readJson(req), auth));
-  if (req.method === 'POST' && path === '/v1/drivers-lookup') return send(res, await handlers.lookup(await readJson(req)));
+  if (req.method === 'POST') {
+    const handler =
+      path === '/v1/order/create'
+        ? handlers.create
+        : path === '/v1/order/assign'
+          ? handlers.assign
+          : path === '/v1/drivers-lookup'
+            ? handlers.lookup
+            : null;
+    if (handler !== null) {
+      const body = await readJson(req);
+      return send(res, body === MALFORMED ? BAD_BODY : await handler(auth, body));
+    }
+  }
   if (req.method === 'GET' && path === '/v1/assignment/status') {
     const orderId = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('order_id');
-    return send(res, await handlers.status(orderId, auth));
+    return send(res, await handlers.status(auth, orderId));
   }
   if (req.method === 'GET' && path === '/ping') return send(res, { status: 200, body: { status: 'ok' } });
+  req.resume();
   send(res, { status: 404, body: { status: 404, code: 'not_found' } });
 };
 

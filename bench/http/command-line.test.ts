@@ -13,6 +13,8 @@ const COMMANDS = [
   ['run.ts', 'bench:http', 'Usage: npm run bench:http '],
   ['mixed.ts', 'mixed', 'Usage: npx tsx bench/http/mixed.ts '],
   ['long-poll.ts', 'long-poll', 'Usage: npx tsx bench/http/long-poll.ts '],
+  ['writes.ts', 'writes', 'Usage: npx tsx bench/http/writes.ts '],
+  ['startup.ts', 'startup', 'Usage: npx tsx bench/http/startup.ts '],
   ['profile.ts', 'profile', 'Usage: npx tsx bench/http/profile.ts '],
 ] as const;
 
@@ -38,5 +40,16 @@ describe('bench/http/profile.ts arguments', () => {
     const { code, out, err } = await run('profile.ts', args);
     expect({ code, out }).toEqual({ code: 2, out: '' });
     expect(err.split('\n')[0]).toBe(message);
+  });
+});
+
+describe('bench/http/run.ts environment', () => {
+  it('BENCH_ONLY with an unknown part fails with exit 1 and names the parts, before any work', async () => {
+    const { code, out, err } = await runEntryPoint('bench/http/run.ts', [], {
+      BENCH_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing',
+      BENCH_ONLY: 'compare,bogus',
+    });
+    expect({ code, out }).toEqual({ code: 1, out: '' });
+    expect(err).toContain('BENCH_ONLY: unknown part(s) bogus; the parts are startup, compare, mixed, long-poll, writes');
   });
 });

@@ -1,8 +1,9 @@
 /*
  * Shared pieces of the HTTP benchmarks (bench/http/*.ts): scratch databases
- * and their seed data,
- * child processes (the service, the bare servers, the webhook sink), load
- * runs with autocannon, and the statistics printed at the end.
+ * (the service's schema or the bare servers' table) and their seed data
+ * (seed.ts), child processes (the service, the bare servers, the webhook
+ * sink), CPU meters, closed-loop load runs with autocannon; re-exports the
+ * configuration (config.ts) and the output helpers (output.ts).
  *
  * Everything listens on and talks to 127.0.0.1 only.
  */
@@ -16,7 +17,6 @@ import autocannon from 'autocannon';
 import * as E from 'fp-ts/Either';
 import { CompiledQuery } from 'kysely';
 import { Client } from 'pg';
-import { candidatesFromIndex, isTrivial } from '@codedispatch/core';
 import {
   migrateToLatest,
   openDatabase,
@@ -24,101 +24,18 @@ import {
   type CommandLine,
   type CommandOption,
   type CommandSpec,
-  type DatabaseHandle,
 } from '@codedispatch/postgres';
-import { AREA, benchConfigDocument, GENERATOR, ORDER_EXPIRE_S, PARK } from './config';
+import { BARE_SCHEMA } from './bare';
+import { percentile, sortedOf } from './output';
+import { benchConfigDocument } from './config';
+import { seedBare, seedService, type SeedSpec } from './seed';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const HOST = '127.0.0.1';
 
 export * from './config';
-
-// -------------------------------------------------------------------- seeds
-
-/** Distinct issuable codes, `count` of them from index `start` of the area's space (trivial ones skipped). */
-export const codesFrom = (start: number, count: number): string[] =>
-  candidatesFromIndex(GENERATOR, start, count + 64)
-    .filter((c) => !isTrivial(GENERATOR, c))
-    .slice(0, count);
-
-/** What one scratch database holds before a run: orders by prefix, all in the bench area. */
-export interface SeedSpec {
-  /** `pending` orders `${prefix}-${i}` with codes[i] (to be assigned). */
-  readonly pending?: { readonly prefix: string; readonly codes: readonly string[] };
-  /** `processing` orders `${prefix}-${i}` held by driver `${prefix}${i}` (lookups, status reads, long-polls). */
-  readonly processing?: readonly { readonly prefix: string; readonly count: number; readonly codeStart: number }[];
-}
-
-export type Exec = (text: string, params?: readonly unknown[]) => Promise<void>;
-
-const execOf =
-  (handle: DatabaseHandle): Exec =>
-  async (text, params = []) => {
-    await handle.db.executeQuery(CompiledQuery.raw(text, [...params]));
-  };
-
-const CHUNK = 10_000;
-
-/** The change-log entries a record in this state would have (the service's own JSON shape). */
-const createdEntry = (at: string) => ({ at, from: null, to: 'pending', actor: { kind: 'service', name: 'bench' } });
-const enteredEntry = (at: string, driverId: string) => ({
-  at,
-  from: 'pending',
-  to: 'processing',
-  actor: { kind: 'driver', park_db_id: PARK, driver_id: driverId },
-});
-
-/** Inserts the seed rows in chunks of 10,000 (one statement each, arrays as parameters). */
-export const seed = async (exec: Exec, spec: SeedSpec): Promise<number> => {
-  const now = new Date();
-  const at = now.toISOString();
-  const expires = new Date(now.getTime() + ORDER_EXPIRE_S * 1000);
-  let rows = 0;
-  if (spec.pending !== undefined) {
-    const { prefix, codes } = spec.pending;
-    const changes = JSON.stringify([createdEntry(at)]);
-    for (let from = 0; from < codes.length; from += CHUNK) {
-      const part = codes.slice(from, from + CHUNK);
-      await exec(
-        `insert into code_dispatch.assignments
-           (order_id, area_id, code, status, created_at, updated_at, expires_at, attempt, version, changes)
-         select $1::text || '-' || (k.ord - 1 + $2::integer), $3::text, k.code, 'pending', $4::timestamptz, $4::timestamptz,
-                $5::timestamptz, 0, 1, $6::jsonb
-         from unnest($7::text[]) with ordinality as k(code, ord)`,
-        [prefix, from, AREA, now, expires, changes, part],
-      );
-      rows += part.length;
-    }
-  }
-  for (const group of spec.processing ?? []) {
-    const codes = codesFrom(group.codeStart, group.count);
-    for (let from = 0; from < codes.length; from += CHUNK) {
-      const part = codes.slice(from, from + CHUNK);
-      await exec(
-        `insert into code_dispatch.assignments
-           (order_id, area_id, code, status, driver_id, park_db_id, created_at, updated_at, expires_at, attempt, version, changes)
-         select $1::text || '-' || n, $2::text, k.code, 'processing', $1::text || n, $3::text, $4::timestamptz, $4::timestamptz,
-                $5::timestamptz, 1, 2,
-                jsonb_build_array($6::jsonb, jsonb_set($7::jsonb, '{actor,driver_id}', to_jsonb($1::text || n)))
-         from unnest($8::text[]) with ordinality as k(code, ord), lateral (select (k.ord - 1 + $9::integer)::text as n) as i`,
-        [
-          group.prefix,
-          AREA,
-          PARK,
-          now,
-          expires,
-          JSON.stringify(createdEntry(at)),
-          JSON.stringify(enteredEntry(at, '')),
-          part,
-          from,
-        ],
-      );
-      rows += part.length;
-    }
-  }
-  await exec('analyze code_dispatch.assignments');
-  return rows;
-};
+export * from './output';
+export * from './seed';
 
 // ---------------------------------------------------------------- databases
 
@@ -148,8 +65,22 @@ const urlWithDatabase = (url: string, database: string): string => {
 
 const liveDatabases = new Set<ScratchDatabase>();
 
-/** A fresh `cd_bench_<random>` database, migrated to the service's schema. */
-export const createScratchDatabase = async (label: string): Promise<ScratchDatabase> => {
+/** What a scratch database starts with: the service's migrations, the bare servers' table, or nothing. */
+export type Schema = 'service' | 'bare' | 'empty';
+
+/** Runs `work` on a client of one database. */
+export const withDatabase = async <T>(url: string, work: (c: Client) => Promise<T>): Promise<T> => {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+};
+
+/** A fresh `cd_bench_<random>_<label>` database with the given schema; dropped by `drop()` or at exit. */
+export const createScratchDatabase = async (label: string, schema: Schema = 'service'): Promise<ScratchDatabase> => {
   const name = `cd_bench_${randomBytes(4).toString('hex')}_${label.replace(/[^a-z0-9]/g, '_')}`;
   await withAdmin((c) => c.query(`create database ${name}`));
   const db: ScratchDatabase = {
@@ -161,43 +92,45 @@ export const createScratchDatabase = async (label: string): Promise<ScratchDatab
     },
   };
   liveDatabases.add(db);
-  const handle = await openDatabase({ databaseUrl: db.url, poolSize: 2 });
-  try {
-    await migrateToLatest(handle.db);
-  } finally {
-    await handle.close();
+  if (schema === 'bare') await withDatabase(db.url, (c) => c.query(BARE_SCHEMA));
+  if (schema === 'service') {
+    const handle = await openDatabase({ databaseUrl: db.url, poolSize: 2 });
+    try {
+      await migrateToLatest(handle.db);
+    } finally {
+      await handle.close();
+    }
   }
   return db;
 };
 
-/** Seeds a database (PostgreSQL URL, or a PGlite data directory, which the service then opens). */
-export const seedDatabase = async (where: { databaseUrl: string } | { pgliteDataDir: string }, spec: SeedSpec) => {
+/**
+ * Seeds a database of the service (PostgreSQL URL, or a PGlite data
+ * directory, which the service then opens), or of the bare servers.
+ */
+export const seedDatabase = async (
+  where: { databaseUrl: string } | { pgliteDataDir: string } | { bareUrl: string },
+  spec: SeedSpec,
+): Promise<number> => {
+  if ('bareUrl' in where)
+    return withDatabase(where.bareUrl, (c) =>
+      seedBare(async (text, params = []) => void (await c.query(text, [...params])), spec),
+    );
   const handle = await openDatabase({ ...where, poolSize: 2 });
   try {
     await migrateToLatest(handle.db);
-    return await seed(execOf(handle), spec);
+    return await seedService(
+      async (text, params = []) => void (await handle.db.executeQuery(CompiledQuery.raw(text, [...params]))),
+      spec,
+    );
   } finally {
     await handle.close();
-  }
-};
-
-/** Undelivered outbox events (the relay's backlog) in a PostgreSQL database. */
-export const outboxBacklog = async (databaseUrl: string): Promise<number> => {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>(
-      'select count(*) as n from code_dispatch.outbox where delivered_at is null and dead_at is null',
-    );
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
   }
 };
 
 // ---------------------------------------------------------------- processes
 
-export const freePort = (): Promise<number> =>
+const freePort = (): Promise<number> =>
   new Promise((done, fail) => {
     const s = createServer();
     s.once('error', fail);
@@ -215,6 +148,8 @@ export interface Child {
   readonly url: string;
   readonly pid: number;
   readonly logPath: string;
+  /** From spawning the process to its first 2xx on the ready path, in ms (polled every `pollMs`). */
+  readonly readyMs: number;
   stop(): Promise<void>;
 }
 
@@ -224,7 +159,13 @@ let scratchDir: string | null = null;
 /** One temporary directory per benchmark process (logs, configs, PGlite data), removed at the end. */
 export const scratch = (): string => (scratchDir ??= mkdtempSync(join(tmpdir(), 'cd-bench-')));
 
-const waitReady = async (url: string, child: ChildProcess, logPath: string, timeoutMs = 60_000): Promise<void> => {
+const waitReady = async (
+  url: string,
+  child: ChildProcess,
+  logPath: string,
+  pollMs: number,
+  timeoutMs = 60_000,
+): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
@@ -235,7 +176,7 @@ const waitReady = async (url: string, child: ChildProcess, logPath: string, time
     } catch {
       // not listening yet
     }
-    await sleep(100);
+    await sleep(pollMs);
   }
   const tail = readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
   throw new Error(`${url} did not become ready (exit code ${String(child.exitCode)}); log tail:\n${tail}`);
@@ -247,9 +188,11 @@ const startChild = async (
   env: NodeJS.ProcessEnv,
   port: number,
   readyPath: string,
+  pollMs = 100,
 ): Promise<Child> => {
   const logPath = join(scratch(), `${name}.log`);
   const out = openSync(logPath, 'a');
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...args], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   const url = `http://${HOST}:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -258,6 +201,7 @@ const startChild = async (
     url,
     pid: child.pid ?? -1,
     logPath,
+    readyMs: NaN,
     stop: async () => {
       liveChildren.delete(handle);
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -271,34 +215,44 @@ const startChild = async (
   };
   liveChildren.add(handle);
   try {
-    await waitReady(url + readyPath, child, logPath);
+    await waitReady(url + readyPath, child, logPath, pollMs);
   } catch (e) {
     await handle.stop();
     throw e;
   }
-  return handle;
+  return { ...handle, readyMs: performance.now() - spawnedAt };
 };
 
 export interface ServiceOptions {
   readonly name: string;
-  readonly configPath: string;
+  /** The configuration file; without one the service starts with its demo configuration (as `npm start` does). */
+  readonly configPath?: string;
   readonly databaseUrl?: string;
   readonly pgliteDataDir?: string;
   /** Extra node flags (e.g. --cpu-prof). */
   readonly nodeFlags?: readonly string[];
+  /** How often /ready is asked while it starts (100 ms). */
+  readonly pollMs?: number;
 }
 
-/** `node apps/http/dist/main.js`, on its own port, logging (as in production) to a file. */
+/**
+ * `node apps/http/dist/main.js`, on its own port, logging (as in production)
+ * to a file. None of the caller's CODEDISPATCH_*, DATABASE_URL,
+ * PGLITE_DATA_DIR or LOG_LEVEL reaches it: only what the options say.
+ * BENCH_SERVICE_NODE_FLAGS adds node flags to every service started (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where a part's CPU goes).
+ */
 export const startService = async (o: ServiceOptions): Promise<Child> => {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST, CODEDISPATCH_CONFIG: o.configPath };
-  delete env.DATABASE_URL;
-  delete env.PGLITE_DATA_DIR;
-  delete env.CODEDISPATCH_SERVICE_TOKENS;
-  delete env.CODEDISPATCH_DRIVER_JWT_SECRET;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('CODEDISPATCH_') || ['DATABASE_URL', 'PGLITE_DATA_DIR', 'LOG_LEVEL'].includes(key)) delete env[key];
+  }
+  if (o.configPath !== undefined) env.CODEDISPATCH_CONFIG = o.configPath;
   if (o.databaseUrl !== undefined) env.DATABASE_URL = o.databaseUrl;
   if (o.pgliteDataDir !== undefined) env.PGLITE_DATA_DIR = o.pgliteDataDir;
-  return startChild(o.name, [...(o.nodeFlags ?? []), join(ROOT, 'apps/http/dist/main.js')], env, port, '/ready');
+  const flags = [...(o.nodeFlags ?? []), ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
+  return startChild(o.name, [...flags, join(ROOT, 'apps/http/dist/main.js')], env, port, '/ready', o.pollMs);
 };
 
 /** A TypeScript file of bench/http run by node through tsx, with PORT (and DATABASE_URL) set. */
@@ -328,6 +282,24 @@ export const writeConfig = (sinkUrl: string): string => {
   return path;
 };
 
+/** `codedispatch_outbox_depth` from the service's /metrics (NaN when it has none). */
+const outboxDepth = async (url: string): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^codedispatch_outbox_depth (\S+)$/m.exec(text)?.[1] ?? NaN);
+};
+
+/** Waits (up to 60 s) until the relay delivered the run's events, so its work does not spill into the next run. */
+export const drainOutbox = async (url: string): Promise<{ events: number; drainedInS: number | null }> => {
+  const started = Date.now();
+  const events = await outboxDepth(url);
+  let depth = events;
+  while (depth > 0 && Date.now() - started < 60_000) {
+    await sleep(250);
+    depth = await outboxDepth(url);
+  }
+  return { events, drainedInS: depth > 0 ? null : (Date.now() - started) / 1000 };
+};
+
 /** Peak and current resident memory of a process, in MiB (Linux /proc). */
 export const memoryOf = (pid: number): { peakMiB: number; rssMiB: number } => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -349,48 +321,75 @@ export const cpuMsOf = (pid: number): number => {
   }
 };
 
+/** CPU per request of one measured run, and how busy the machine was. */
+export interface Cost {
+  /** The target's process(es). */
+  readonly appCpuMs: number;
+  /** The PostgreSQL backends of its database (NaN on PGlite, which runs inside the app). */
+  readonly dbCpuMs: number;
+  /** This process: the load generator. */
+  readonly loadGenCpuMs: number;
+  /** Share of the machine's CPU (all cores) busy during the run, and the part of it used by none of the above (others). */
+  readonly machineBusy: number;
+  readonly othersBusy: number;
+}
+
 /**
- * A meter of a target's CPU (the service or bare server process, and its
- * PostgreSQL backends as listed in pg_stat_activity) and of its database's
- * transactions (pg_stat_database; backends flush them within about a second
- * of going idle, so read them after a pause).
+ * A meter of a target's CPU: its processes (a service or bare server), and
+ * the PostgreSQL backends serving its database (pg_stat_activity's `datname`,
+ * CPU from /proc/<pid>/stat, so the server's background processes and other
+ * databases' backends are left out). A backend that connects during the
+ * measurement counts from its start; one that exits during it counts for
+ * nothing (the pools keep their connections while busy). Also the load
+ * generator (this process) and the whole machine (/proc/stat), so that what
+ * other tenants took shows.
  */
-export const usageMeter = async (pid: number, database: string | null) => {
+export const usageMeter = async (pids: readonly number[], database: string | null) => {
   const client = database === null ? null : new Client({ connectionString: ADMIN_URL });
   await client?.connect();
+  const backendsNow = async (): Promise<{ pid: number; started: Date }[]> =>
+    client === null
+      ? []
+      : (
+          await client.query<{ pid: number; started: Date }>(
+            'select pid, backend_start as started from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+            [database],
+          )
+        ).rows;
+  const appNow = (): number => pids.reduce((n, p) => n + cpuMsOf(p), 0);
   let app = 0;
+  let since = new Date();
   let backends = new Map<number, number>();
+  let machine = machineCpuMs();
+  let generator = process.cpuUsage();
   return {
     start: async (): Promise<void> => {
-      app = cpuMsOf(pid);
-      const rows =
-        client === null
-          ? []
-          : (
-              await client.query<{ pid: number }>(
-                'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-                [database],
-              )
-            ).rows;
-      backends = new Map(rows.map((r) => [r.pid, cpuMsOf(r.pid)]));
+      since = new Date();
+      backends = new Map((await backendsNow()).map((r) => [r.pid, cpuMsOf(r.pid)]));
+      app = appNow();
+      machine = machineCpuMs();
+      generator = process.cpuUsage();
     },
-    /** CPU used since start(), in ms (a backend gone meanwhile counts for nothing). */
-    stop: (): { appCpuMs: number; dbCpuMs: number } => {
-      let db = 0;
-      for (const [p, before] of backends) db += Math.max(0, cpuMsOf(p) - before);
-      return { appCpuMs: cpuMsOf(pid) - app, dbCpuMs: client === null ? NaN : db };
+    /** CPU used since start(), per request served. */
+    stop: async (requests: number): Promise<Cost> => {
+      const appMs = appNow() - app;
+      const generated = process.cpuUsage(generator);
+      const generatorMs = (generated.user + generated.system) / 1000;
+      const machineNow = machineCpuMs();
+      let dbMs = 0;
+      for (const [p, before] of backends) dbMs += Math.max(0, cpuMsOf(p) - before);
+      for (const b of await backendsNow()) if (!backends.has(b.pid) && b.started >= since) dbMs += cpuMsOf(b.pid);
+      const busyMs = machineNow.busy - machine.busy;
+      const totalMs = machineNow.total - machine.total;
+      return {
+        appCpuMs: appMs / requests,
+        dbCpuMs: client === null ? NaN : dbMs / requests,
+        loadGenCpuMs: generatorMs / requests,
+        machineBusy: busyMs / totalMs,
+        // The process counters and /proc/stat tick apart: a few ticks' difference would make an idle machine's share negative.
+        othersBusy: Math.max(0, busyMs - appMs - dbMs - generatorMs) / totalMs,
+      };
     },
-    transactions: async (): Promise<number> =>
-      client === null
-        ? NaN
-        : Number(
-            (
-              await client.query<{ n: string }>(
-                'select xact_commit + xact_rollback as n from pg_stat_database where datname = $1',
-                [database],
-              )
-            ).rows[0]?.n ?? NaN,
-          ),
     close: async (): Promise<void> => {
       await client?.end();
     },
@@ -398,7 +397,7 @@ export const usageMeter = async (pid: number, database: string | null) => {
 };
 
 /** Busy and total CPU time of the whole machine so far (all cores, /proc/stat), in ms. */
-export const machineCpuMs = (): { busy: number; total: number } => {
+const machineCpuMs = (): { busy: number; total: number } => {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const ticks = line.trim().split(/\s+/).slice(1).map(Number);
   const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
@@ -414,7 +413,7 @@ export const openFileLimit = (): number => {
 };
 
 /** Stops every child and drops every scratch database this process made (also on Ctrl-C or SIGTERM). */
-export const cleanUp = async (): Promise<void> => {
+const cleanUp = async (): Promise<void> => {
   await Promise.allSettled([...liveChildren].map((c) => c.stop()));
   await Promise.allSettled([...liveDatabases].map((d) => d.drop()));
   if (scratchDir !== null && process.env.BENCH_KEEP_SCRATCH === undefined) rmSync(scratchDir, { recursive: true, force: true });
@@ -466,8 +465,6 @@ export interface LoadOptions {
   readonly url: string;
   readonly seconds: number;
   readonly connections?: number;
-  /** Fixed overall rate (autocannon `overallRate`). */
-  readonly overallRate?: number;
   /** The next request; called once per request. */
   readonly next: () => RequestShape;
 }
@@ -486,18 +483,13 @@ export interface LoadStats {
   readonly statusCodes: Record<string, number>;
 }
 
-/** Nearest-rank percentile of sorted values. */
-export const percentile = (sorted: ArrayLike<number>, q: number): number =>
-  sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number);
-
-export const sortedOf = (values: readonly number[]): Float64Array => Float64Array.from(values).sort();
-
 /**
- * One autocannon run. Latencies are taken from autocannon's `response` event
- * (hrtime, sub-millisecond) over every response, not from its integer-ms
- * histogram; with a fixed rate autocannon's own coordinated-omission
- * correction is turned off (in 9.0.0 it uses an expected interval of
- * ceil(1/rate) = 1 ms instead of 1000/rate ms).
+ * One autocannon run, closed loop (each connection sends its next request
+ * when the last is answered). Latencies are taken from autocannon's
+ * `response` event (hrtime, sub-millisecond) over every response, not from
+ * its integer-ms histogram. Fixed rates are not done with autocannon (its
+ * `overallRate` is a budget per connection per second, sent in bursts): see
+ * mixed.ts's open loop.
  */
 export const load = async (o: LoadOptions): Promise<LoadStats> => {
   const latencies: number[] = [];
@@ -507,7 +499,6 @@ export const load = async (o: LoadOptions): Promise<LoadStats> => {
     connections: o.connections ?? 16,
     duration: o.seconds,
     timeout: 30,
-    ...(o.overallRate !== undefined ? { overallRate: o.overallRate, ignoreCoordinatedOmission: true } : {}),
     requests: [
       {
         setupRequest: (req) => {
@@ -541,22 +532,4 @@ export const load = async (o: LoadOptions): Promise<LoadStats> => {
     timeouts: result.timeouts,
     statusCodes,
   };
-};
-
-// ------------------------------------------------------------------- output
-
-export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-
-/** A plain-text table, columns padded, numbers right-aligned. */
-export const table = (head: readonly string[], rows: readonly (readonly string[])[]): string => {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (/^[-\d.,%×]+/.test(c) && i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-};
-
-export const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-
-export const log = (message: string): void => {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 };

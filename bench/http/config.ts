@@ -12,9 +12,9 @@ export const AREA = 'bench';
 export const PARK = 'pbench';
 export const SERVICE_TOKEN = 'bench-service-token-0123456789abcdef';
 export const JWT_SECRET = 'bench-driver-jwt-secret-0123456789abcdef';
-export const WEBHOOK_SECRET = 'bench-webhook-secret';
+const WEBHOOK_SECRET = 'bench-webhook-secret';
 export const ORDER_EXPIRE_S = 86_400;
-export const CODE_REUSE_COOLDOWN_S = 3_600;
+const CODE_REUSE_COOLDOWN_S = 3_600;
 export const DRIVER_DUE_OFFSET_S = 120;
 
 /**

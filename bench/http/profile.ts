@@ -179,13 +179,13 @@ const main = async ({ positionals }: { readonly positionals: readonly string[] }
   if (!Number.isInteger(connections) || connections <= 0)
     return refuse(`connections must be a positive integer, not '${connectionsText}'`);
   const workload = new Workload(60_000);
-  const db = await createScratchDatabase('profile');
+  const db = await createScratchDatabase('profile', target === 'service' ? 'service' : 'bare');
   const sink = await startSink();
   const dir = join(scratch(), 'cpu-prof');
   mkdirSync(dir, { recursive: true });
   let child: Child | null = null;
   try {
-    await seedDatabase({ databaseUrl: db.url }, workload.seedSpec());
+    await seedDatabase(target === 'service' ? { databaseUrl: db.url } : { bareUrl: db.url }, workload.seedSpec());
     const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
     child =
       target === 'service'

@@ -15,7 +15,7 @@ import { AREA, codesFrom, driverJwt, SERVICE_TOKEN, type RequestShape, type Seed
 export type PathName = 'create' | 'assign' | 'status' | 'lookup';
 export const PATHS: readonly PathName[] = ['create', 'assign', 'status', 'lookup'];
 
-export const STATUS_ORDERS = 1_000;
+const STATUS_ORDERS = 1_000;
 
 /** The data every target database gets, and the driver tokens that go with it (the same for every target). */
 export class Workload {

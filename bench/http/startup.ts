@@ -1,0 +1,110 @@
+/*
+ * `npm start` on a fresh clone, to ready (part `startup` of npm run bench:http):
+ * the time from spawning `node apps/http/dist/main.js` (already built; no
+ * configuration, so the demo one; embedded PGlite in a data directory that
+ * does not exist yet) to its first `GET /ready` 200, asked every 20 ms. Then
+ * the same service started again on that data directory (a restart). Each
+ * BENCH_STARTUP_RUNS times; medians. Target: fresh start to ready < 5 s.
+ *
+ * The build is timed apart, once: `tsc -b --force` (all packages, from
+ * scratch), unless BENCH_STARTUP_BUILD=0. `npm ci` is not timed.
+ *
+ *   npx tsx bench/http/startup.ts
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fmt, log, median, num, producedBy, ROOT, runMain, scratch, startService, table } from './common';
+
+const startupSettings = () => ({
+  runs: Math.max(1, num('BENCH_STARTUP_RUNS', 3)),
+  build: process.env.BENCH_STARTUP_BUILD !== '0',
+});
+
+const TARGET_READY_S = 5;
+
+export interface StartupReport {
+  readonly command: string;
+  readonly settings: ReturnType<typeof startupSettings>;
+  /** `tsc -b --force`, in s (NaN when not timed). */
+  readonly buildS: number;
+  readonly freshS: readonly number[];
+  readonly restartS: readonly number[];
+  readonly met: boolean;
+}
+
+export const runStartup = async (): Promise<StartupReport> => {
+  const s = startupSettings();
+  let buildS = NaN;
+  if (s.build) {
+    log('startup: timing the build from scratch (tsc -b --force)…');
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', '--force'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`tsc -b --force failed:\n${r.stdout}${r.stderr}`);
+    buildS = (performance.now() - started) / 1000;
+  }
+  const freshS: number[] = [];
+  const restartS: number[] = [];
+  for (let run = 1; run <= s.runs; run++) {
+    const dir = join(scratch(), `startup-${run}`, '.data', 'pglite');
+    for (const [kind, into] of [
+      ['fresh', freshS],
+      ['restart', restartS],
+    ] as const) {
+      const service = await startService({ name: `startup-${run}-${kind}`, pgliteDataDir: dir, pollMs: 20 });
+      into.push(service.readyMs / 1000);
+      await service.stop();
+      log(`startup: run ${run}/${s.runs}, ${kind}: ready after ${fmt(service.readyMs / 1000, 2)} s`);
+    }
+  }
+  const report: StartupReport = {
+    command: producedBy('startup'),
+    settings: s,
+    buildS,
+    freshS,
+    restartS,
+    met: median(freshS) < TARGET_READY_S,
+  };
+  printStartup(report);
+  return report;
+};
+
+const printStartup = (r: StartupReport): void => {
+  const row = (what: string, values: readonly number[], target: string) => [
+    what,
+    fmt(median(values), 2),
+    values.map((v) => fmt(v, 2)).join(' / '),
+    target,
+  ];
+  process.stdout.write(
+    `\nStart to ready: node apps/http/dist/main.js (demo configuration, embedded PGlite) until GET /ready answers 200; ` +
+      `medians of ${r.settings.runs} runs.\n${r.command}\n\n` +
+      `${table(
+        ['what', 'seconds', 'by run', 'target'],
+        [
+          row('fresh clone: new data directory', r.freshS, `< ${TARGET_READY_S} s: ${r.met ? 'PASS' : 'FAIL'}`),
+          row('restart on that data directory', r.restartS, ''),
+          ...(Number.isNaN(r.buildS) ? [] : [row('build from scratch: tsc -b --force (once)', [r.buildS], '')]),
+        ],
+      )}\n`,
+  );
+};
+
+const COMMAND = {
+  name: 'startup',
+  usage: `Usage: npx tsx bench/http/startup.ts [-h | --help]
+
+How long the built service takes from start to ready on a fresh clone
+(demo configuration, embedded PGlite, a new data directory), and on a
+restart; and how long the build takes. The same as BENCH_ONLY=startup
+npm run bench:http. Takes no options; the environment sets the run:
+
+  BENCH_STARTUP_RUNS=3     starts of each kind
+  BENCH_STARTUP_BUILD=1    0 leaves out timing tsc -b --force
+`,
+  options: {},
+} as const;
+
+if (require.main === module) runMain(COMMAND, async () => void (await runStartup()));
