@@ -11,11 +11,11 @@ const run = (file: string, args: readonly string[]) =>
 
 const COMMANDS = [
   ['run.ts', 'bench:http', 'Usage: npm run bench:http '],
-  ['mixed.ts', 'mixed', 'Usage: npx tsx bench/http/mixed.ts '],
-  ['long-poll.ts', 'long-poll', 'Usage: npx tsx bench/http/long-poll.ts '],
-  ['writes.ts', 'writes', 'Usage: npx tsx bench/http/writes.ts '],
-  ['startup.ts', 'startup', 'Usage: npx tsx bench/http/startup.ts '],
-  ['profile.ts', 'profile', 'Usage: npx tsx bench/http/profile.ts '],
+  ['mixed.ts', 'mixed', 'Usage: node --import tsx bench/http/mixed.ts '],
+  ['long-poll.ts', 'long-poll', 'Usage: node --import tsx bench/http/long-poll.ts '],
+  ['writes.ts', 'writes', 'Usage: node --import tsx bench/http/writes.ts '],
+  ['startup.ts', 'startup', 'Usage: node --import tsx bench/http/startup.ts '],
+  ['profile.ts', 'profile', 'Usage: node --import tsx bench/http/profile.ts '],
 ] as const;
 
 describe.each(COMMANDS)('bench/http/%s', (file, name, usage) => {

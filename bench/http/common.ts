@@ -434,10 +434,16 @@ export const runMain = <O extends Readonly<Record<string, CommandOption>>>(
     process.exitCode = line.left;
     return;
   }
-  let interrupted = false;
+  // One Ctrl-C or kill often arrives twice: once directly, once passed on by tsx. Only a third signal
+  // gives up on the clean-up (and leaves the children and scratch databases behind).
+  let signals = 0;
   const interrupt = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
+    signals++;
+    if (signals >= 3) process.exit(130);
+    if (signals === 2) {
+      process.stderr.write('still cleaning up; a third signal quits without it\n');
+      return;
+    }
     process.stderr.write('\ninterrupted: stopping children and dropping scratch databases…\n');
     void cleanUp().finally(() => process.exit(130));
   };

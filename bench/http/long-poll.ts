@@ -21,7 +21,7 @@
  *      their answer: wait_ms (10 s) when the service keeps up, more when
  *      requests queue in it. Targets: RSS < 512 MB, wake p99 < 50 ms.
  *
- *   npx tsx bench/http/long-poll.ts
+ *   node --import tsx bench/http/long-poll.ts
  */
 import { connect, type Socket } from 'node:net';
 import { parseResponse } from './raw-http';
@@ -390,7 +390,7 @@ const printLongPoll = (r: LongPollReport): void => {
 
 const COMMAND = {
   name: 'long-poll',
-  usage: `Usage: npx tsx bench/http/long-poll.ts [-h | --help]
+  usage: `Usage: node --import tsx bench/http/long-poll.ts [-h | --help]
 
 Concurrent status long-polls on one service (PostgreSQL), woken by lookups:
 wake latency, the service's RSS, how long opening took. The same as

@@ -11,7 +11,7 @@
  * same load at every rate, alternating with the service, as the reference
  * for what this machine can do. Target: p99 < 20 ms at 1,000 req/s.
  *
- *   npx tsx bench/http/mixed.ts
+ *   node --import tsx bench/http/mixed.ts
  */
 import { Agent, request } from 'node:http';
 import {
@@ -288,7 +288,7 @@ const printMixed = (r: MixedReport): void => {
 
 const COMMAND = {
   name: 'mixed',
-  usage: `Usage: npx tsx bench/http/mixed.ts [-h | --help]
+  usage: `Usage: node --import tsx bench/http/mixed.ts [-h | --help]
 
 p99 of the service on PostgreSQL (and of bare express+pg) under an airport's
 mix (create, assign, lookup, ten status polls) at fixed rates, open loop.

@@ -5,7 +5,7 @@
  * summarised: self time by package (or part of the app) and the top
  * functions by self time.
  *
- *   npx tsx bench/http/profile.ts [create|assign|status|lookup] [seconds=10] [service|express|node] [connections=16]
+ *   node --import tsx bench/http/profile.ts [create|assign|status|lookup] [seconds=10] [service|express|node] [connections=16]
  *
  * With 16 connections the machine is saturated and the profiler's wall-clock
  * samples also land on system calls while the process waits for a CPU (pg's
@@ -149,7 +149,7 @@ const TARGETS = ['service', 'express', 'node'] as const;
 
 const COMMAND = {
   name: 'profile',
-  usage: `Usage: npx tsx bench/http/profile.ts [create|assign|status|lookup] [seconds] [service|express|node] [connections]
+  usage: `Usage: node --import tsx bench/http/profile.ts [create|assign|status|lookup] [seconds] [service|express|node] [connections]
 
 Runs one target under node --cpu-prof on one path (a fresh PostgreSQL
 database, 2 s of warm-up, then the seconds measured) and summarises the

@@ -9,7 +9,7 @@
  * The build is timed apart, once: `tsc -b --force` (all packages, from
  * scratch), unless BENCH_STARTUP_BUILD=0. `npm ci` is not timed.
  *
- *   npx tsx bench/http/startup.ts
+ *   node --import tsx bench/http/startup.ts
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -94,7 +94,7 @@ const printStartup = (r: StartupReport): void => {
 
 const COMMAND = {
   name: 'startup',
-  usage: `Usage: npx tsx bench/http/startup.ts [-h | --help]
+  usage: `Usage: node --import tsx bench/http/startup.ts [-h | --help]
 
 How long the built service takes from start to ready on a fresh clone
 (demo configuration, embedded PGlite, a new data directory), and on a

@@ -13,7 +13,7 @@
  *
  * The setups take turns, BENCH_ROUNDS times; medians are reported.
  *
- *   npx tsx bench/http/writes.ts
+ *   node --import tsx bench/http/writes.ts
  */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -260,7 +260,7 @@ const printWrites = (r: WritesReport): void => {
 
 const COMMAND = {
   name: 'writes',
-  usage: `Usage: npx tsx bench/http/writes.ts [-h | --help]
+  usage: `Usage: node --import tsx bench/http/writes.ts [-h | --help]
 
 Writes per second on one database: two service instances (and one) under
 creates + assigns, and pgbench's one-row insert with and without pg_notify.
