@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { Client } from 'pg';
 import { testConfig } from '@codedispatch/core/testing';
 import {
-  KyselyAssignmentRepository,
+  LegacyImportWriter,
   migrateToLatest,
   openDatabase,
   readCommandLine,
@@ -58,10 +58,14 @@ const postgresTarget = (name: string, databaseUrl: string | undefined): Target =
   async open(prefix) {
     const database = await openDatabase(databaseUrl !== undefined ? { databaseUrl } : { pgliteDataDir: 'memory' });
     await migrateToLatest(database.db);
+    const writer = await LegacyImportWriter.open(database);
     return {
-      sink: postgresSink(new KyselyAssignmentRepository(database.db)),
+      sink: postgresSink(writer),
       target: name,
-      close: () => database.close(),
+      close: async () => {
+        await writer.close();
+        await database.close();
+      },
       cleanup: async () => {
         await sql`delete from code_dispatch.assignments where order_id like ${`${prefix}%`}`.execute(database.db);
       },

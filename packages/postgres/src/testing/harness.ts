@@ -1,5 +1,6 @@
 import { InMemoryAssignmentRepository } from '@codedispatch/core/testing';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
+import { LegacyImportWriter } from '../legacy-import-writer';
 import { payloadToEvent } from '../outbox.table';
 import type { RepositoryUnderTest, WrittenEvent } from './repository-contract';
 import type { TestDatabase } from './test-database';
@@ -37,8 +38,13 @@ export const kyselyUnderTest = async (database: TestDatabase): Promise<Repositor
     repo,
     outbox: () => readOutbox(database),
     seed: async (records) => {
-      const result = await repo.importLegacyAssignments(records);
-      if (result.inserted !== records.length) throw new Error(`seed refused: ${JSON.stringify(result)}`);
+      const writer = await LegacyImportWriter.open(database.handle);
+      try {
+        const result = await writer.write(records);
+        if (result.inserted !== records.length) throw new Error(`seed refused: ${JSON.stringify(result)}`);
+      } finally {
+        await writer.close();
+      }
     },
     close: async () => undefined,
   };
