@@ -384,6 +384,24 @@ describe('importMongoDump, other cases', () => {
     expect(sink.writes).toBe(3);
   });
 
+  it('asks the store which orders are present only in a dry run: a write skips them by itself', async () => {
+    const { codes, assignments } = writeDumps('lines+array');
+    const sink = new InMemoryLegacyAssignmentSink();
+    const asked: number[] = [];
+    const existingOrderIds = sink.existingOrderIds.bind(sink);
+    sink.existingOrderIds = (ids) => {
+      asked.push(ids.length);
+      return existingOrderIds(ids);
+    };
+    await run(sink, { codes, assignments });
+    const again = await run(sink, { codes, assignments });
+    expect(asked).toEqual([]);
+    expect(again.report).toMatchObject({ imported: 0, skipped: 9 });
+    const dry = await run(sink, { codes, assignments, dryRun: true });
+    expect(asked).toEqual([9]);
+    expect(dry.report).toMatchObject({ imported: 0, skipped: 9 });
+  });
+
   it('stops with an error when the sink does not account for a batch', async () => {
     const dir = tmpDir();
     const codes = join(dir, 'codes.jsonl');

@@ -287,34 +287,29 @@ class MongoImport {
 
   private async write(batch: readonly Pending[]): Promise<void> {
     const { sink, dryRun } = this.options;
-
-    const existing = await sink.existingOrderIds(batch.map((p) => p.record.orderId));
-    const fresh: Pending[] = [];
-    for (const p of batch) {
-      if (existing.has(p.record.orderId)) {
-        this.skipped++;
-        this.kept(p);
-      } else fresh.push(p);
-    }
-    if (fresh.length === 0) return;
     if (dryRun === true) {
-      this.imported += fresh.length;
-      fresh.forEach((p) => this.kept(p));
+      const existing = await sink.existingOrderIds(batch.map((p) => p.record.orderId));
+      for (const p of batch) {
+        if (existing.has(p.record.orderId)) this.skipped++;
+        else this.imported++;
+        this.kept(p);
+      }
       return;
     }
 
-    const result = await sink.write(fresh.map((p) => p.record));
+    // The sink skips what is present: no separate question before the write.
+    const result = await sink.write(batch.map((p) => p.record));
     const conflicts = new Map(result.conflicts.map((c) => [c.orderId, c.reason]));
-    const ids = new Set<string>(fresh.map((p) => p.record.orderId));
+    const ids = new Set<string>(batch.map((p) => p.record.orderId));
     const strangers = [...conflicts.keys()].filter((id) => !ids.has(id));
-    if (result.inserted + result.skipped + result.conflicts.length !== fresh.length || strangers.length > 0) {
+    if (result.inserted + result.skipped + result.conflicts.length !== batch.length || strangers.length > 0) {
       throw new Error(
-        `the sink did not account for its batch: ${fresh.length} records, ${result.inserted} inserted + ${result.skipped} skipped + ${result.conflicts.length} conflicts`,
+        `the sink did not account for its batch: ${batch.length} records, ${result.inserted} inserted + ${result.skipped} skipped + ${result.conflicts.length} conflicts`,
       );
     }
     this.imported += result.inserted;
     this.skipped += result.skipped;
-    for (const p of fresh) {
+    for (const p of batch) {
       const reason = conflicts.get(p.record.orderId);
       if (reason === undefined) {
         this.kept(p);
