@@ -125,6 +125,40 @@ describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
   });
 });
 
+// Skipped, and said so above, without TEST_DATABASE_URL.
+(TEST_DIALECTS.includes('postgres') ? describe : describe.skip)('LegacyImportWriter on postgres, copy load, the way in', () => {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+  }, OPEN_TIMEOUT_MS);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  /** Whether some session holds the writer's temporary table. */
+  const staged = async (): Promise<boolean> =>
+    (
+      await sql<{
+        n: string;
+      }>`select count(*) as n from pg_class where relname = 'legacy_import_batch' and relpersistence = 't'`.execute(
+        (database as TestDatabase).handle.db,
+      )
+    ).rows[0]?.n !== '0';
+
+  it('copies a batch that clashes with nothing straight into the table, and goes through the temporary table only on a clash', async () => {
+    const writer = await LegacyImportWriter.open((database as TestDatabase).handle, { load: 'copy' });
+    try {
+      expect(await writer.write([legacy('W1', '1'), legacy('W2', '2')])).toEqual({ inserted: 2, skipped: 0, conflicts: [] });
+      expect(await staged()).toBe(false);
+      expect(await writer.write([legacy('W3', '3'), legacy('W1', '1')])).toEqual({ inserted: 1, skipped: 1, conflicts: [] });
+      expect(await staged()).toBe(true);
+    } finally {
+      await writer.close();
+    }
+    expect(await staged()).toBe(false);
+  });
+});
+
 describe.each(TEST_DIALECTS)('LegacyImportWriter.open on %s', (dialect) => {
   let database: TestDatabase | undefined;
   beforeAll(async () => {

@@ -13,14 +13,15 @@ import type { Database } from './database';
  * `code_dispatch.assignments` in batches, one transaction per batch.
  *
  * A batch reaches the database in one of two ways:
- *   - `copy` (a real server): COPY … FROM STDIN (pg-copy-streams) into a
- *     temporary table of the writer's own connection, then one
- *     INSERT … SELECT … ON CONFLICT DO NOTHING from it. The temporary table is
- *     emptied at each commit.
+ *   - `copy` (a real server): COPY … FROM STDIN (pg-copy-streams) straight
+ *     into the table; when a row is refused, the COPY is undone and the batch
+ *     goes into a temporary table of the writer's own connection instead,
+ *     then through one INSERT … SELECT … ON CONFLICT DO NOTHING from it. The
+ *     temporary table is emptied at each commit.
  *   - `json` (PGlite, whose node-postgres adapter cannot COPY FROM STDIN): the
  *     batch as one JSON parameter of the same INSERT (jsonb_to_recordset).
- * Either way the batch is one INSERT in record order, so within a batch the
- * first record wins, as it would written one by one. An order_id already
+ * Where anything clashes the batch is one INSERT in record order, so within
+ * a batch the first record wins, as it would written one by one. An order_id already
  * present is skipped; a record whose active code or processing driver is
  * taken, or that breaks a rule of the table, is a conflict. Nothing the data
  * can do makes a batch fail: only the infrastructure throws.
@@ -113,7 +114,7 @@ export class LegacyImportWriter {
     return new Set(rows.map((r) => r.order_id));
   }
 
-  /** Writes the records in one transaction; accounts for every one of them (see `ImportResult`). */
+  /** Writes the records, all or what may be, in one transaction; accounts for every one of them (see `ImportResult`). */
   async write(records: readonly Assignment[]): Promise<ImportResult> {
     const conflicts: ImportConflict[] = [];
     const valid: Assignment[] = [];
@@ -136,16 +137,29 @@ export class LegacyImportWriter {
     this.client.release();
   }
 
+  /**
+   * COPY straight into the table first: one statement, nothing to sort out
+   * when nothing clashes, as on a first import. Any unique violation (a
+   * present order, a clash) undoes that COPY whole; the batch then goes
+   * through the temporary table and one INSERT … ON CONFLICT DO NOTHING.
+   */
   private async writeCopy(client: PoolClient, records: readonly Assignment[]): Promise<Placed> {
+    const rows = copyRows(records);
+    try {
+      await copy(client, `copy ${ASSIGNMENTS} (${COLUMN_LIST}) from stdin`, rows);
+      return { inserted: records.length, skipped: 0, clashes: [] };
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+    }
     if (!this.staged) {
-      await client.query(`create temporary table legacy_import_batch (ord integer not null, ${COLUMN_TYPES}, changes jsonb)
-        on commit delete rows`);
+      await client.query(`create temporary table legacy_import_batch (
+          ord integer generated always as identity, ${COLUMN_TYPES}, changes jsonb
+        ) on commit delete rows`);
       this.staged = true;
     }
     await client.query('begin');
     try {
-      const copy = client.query(copyFrom(`copy ${STAGE} (ord, ${COLUMN_LIST}) from stdin`));
-      await pipeline(Readable.from([copyRows(records)]), copy);
+      await copy(client, `copy ${STAGE} (${COLUMN_LIST}) from stdin`, rows);
       const returned = await this.run<Written>(
         `insert into ${ASSIGNMENTS} (${COLUMN_LIST})
          select ${COLUMN_LIST} from ${STAGE} order by ord
@@ -260,17 +274,25 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_SPECIALS = /[\\\t\n\r]/g;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** The batch as COPY text rows: `ord`, then the columns in `COLUMNS` order. */
+/** The batch as COPY text rows, the columns in `COLUMNS` order. */
 const copyRows = (records: readonly Assignment[]): string => {
   const lines: string[] = new Array<string>(records.length);
-  for (let ord = 0; ord < records.length; ord++) {
-    const row = assignmentToRow(records[ord] as Assignment);
-    const fields: string[] = [String(ord)];
+  for (let i = 0; i < records.length; i++) {
+    const row = assignmentToRow(records[i] as Assignment);
+    const fields: string[] = [];
     for (const column of COLUMNS) fields.push(copyValue(row[column] ?? null));
-    lines[ord] = `${fields.join('\t')}\n`;
+    lines[i] = `${fields.join('\t')}\n`;
   }
   return lines.join('');
 };
+
+/** Runs `COPY … FROM STDIN` with these rows. */
+const copy = async (client: PoolClient, statement: string, rows: string): Promise<void> => {
+  await pipeline(Readable.from([rows]), client.query(copyFrom(statement)));
+};
+
+const isUniqueViolation = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
 
 // ------------------------------------------------------------------ rules
 
