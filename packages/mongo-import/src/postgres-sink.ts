@@ -26,7 +26,7 @@ export const openPostgresSink: OpenSink = async ({ env, dryRun }) => {
     let tableExists = true;
     if (dryRun) tableExists = await isMigrated(database.db);
     else await migrateToLatest(database.db);
-    const writer = await LegacyImportWriter.open(database);
+    const writer = new LegacyImportWriter(database);
     return {
       sink: postgresSink(writer, { tableExists }),
       target: databaseUrl !== undefined ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${pgliteDataDir}`,

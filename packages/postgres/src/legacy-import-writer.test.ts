@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import { driver, newAssignment, orderId, type Assignment } from '@codedispatch/core';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { LegacyImportWriter, type ImportLoad } from './legacy-import-writer';
+import { LegacyImportWriter } from './legacy-import-writer';
 import { draft } from './testing/repository-contract';
-import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase, type TestDialect } from './testing/test-database';
+import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
 
 /*
- * The import writer on every database and with every load it has: COPY
- * through a temporary table (real server) and one JSON statement (PGlite,
- * and the real server when asked).
+ * The import writer on every database: on a real server COPY straight into
+ * the table, and, when a row is refused, the INSERT … ON CONFLICT fed by a
+ * temporary table; on PGlite that INSERT fed by a JSON parameter.
  */
 
 const T0 = new Date('2026-11-26T10:00:00.000Z');
@@ -24,13 +24,10 @@ const legacy = (id: string, code: string, overrides: Partial<Assignment> = {}): 
   ...overrides,
 });
 
-const LOADS: Readonly<Record<TestDialect, readonly ImportLoad[]>> = { pglite: ['json'], postgres: ['copy', 'json'] };
-const cases = TEST_DIALECTS.flatMap((dialect) => LOADS[dialect].map((load) => [dialect, load] as const));
-
 if (!TEST_DIALECTS.includes('postgres'))
-  process.stdout.write('legacy-import-writer.test: TEST_DATABASE_URL is not set, the COPY load is not tested\n');
+  process.stdout.write('legacy-import-writer.test: TEST_DATABASE_URL is not set, only PGlite is tested\n');
 
-describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
+describe.each(TEST_DIALECTS)('LegacyImportWriter on %s', (dialect) => {
   let database: TestDatabase | undefined;
   let writer: LegacyImportWriter;
 
@@ -43,7 +40,7 @@ describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
   beforeEach(async () => {
     if (database === undefined) throw new Error('no database');
     await database.reset();
-    writer = await LegacyImportWriter.open(database.handle, { load });
+    writer = new LegacyImportWriter(database.handle);
   });
   afterEach(async () => {
     await writer.close();
@@ -126,7 +123,7 @@ describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
 });
 
 // Skipped, and said so above, without TEST_DATABASE_URL.
-(TEST_DIALECTS.includes('postgres') ? describe : describe.skip)('LegacyImportWriter on postgres, copy load, the way in', () => {
+(TEST_DIALECTS.includes('postgres') ? describe : describe.skip)('LegacyImportWriter on postgres, the way in', () => {
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await openTestDatabase('postgres');
@@ -146,7 +143,7 @@ describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
     ).rows[0]?.n !== '0';
 
   it('copies a batch that clashes with nothing straight into the table, and goes through the temporary table only on a clash', async () => {
-    const writer = await LegacyImportWriter.open((database as TestDatabase).handle, { load: 'copy' });
+    const writer = new LegacyImportWriter((database as TestDatabase).handle);
     try {
       expect(await writer.write([legacy('W1', '1'), legacy('W2', '2')])).toEqual({ inserted: 2, skipped: 0, conflicts: [] });
       expect(await staged()).toBe(false);
@@ -156,25 +153,5 @@ describe.each(cases)('LegacyImportWriter on %s, %s load', (dialect, load) => {
       await writer.close();
     }
     expect(await staged()).toBe(false);
-  });
-});
-
-describe.each(TEST_DIALECTS)('LegacyImportWriter.open on %s', (dialect) => {
-  let database: TestDatabase | undefined;
-  beforeAll(async () => {
-    database = await openTestDatabase(dialect);
-  }, OPEN_TIMEOUT_MS);
-  afterAll(async () => {
-    await database?.close();
-  });
-
-  it('loads by COPY on a real server and by JSON on PGlite, unless told', async () => {
-    const handle = (database as TestDatabase).handle;
-    const writer = await LegacyImportWriter.open(handle);
-    await writer.close();
-    expect(writer.load).toBe(dialect === 'postgres' ? 'copy' : 'json');
-    if (dialect === 'pglite') {
-      await expect(LegacyImportWriter.open(handle, { load: 'copy' })).rejects.toThrow('not available on PGlite');
-    }
   });
 });

@@ -12,19 +12,23 @@ import type { Database } from './database';
  * The import writer (SPEC §9): writes imported legacy records into
  * `code_dispatch.assignments` in batches, one transaction per batch.
  *
- * A batch reaches the database in one of two ways:
- *   - `copy` (a real server): COPY … FROM STDIN (pg-copy-streams) straight
- *     into the table; when a row is refused, the COPY is undone and the batch
- *     goes into a temporary table of the writer's own connection instead,
- *     then through one INSERT … SELECT … ON CONFLICT DO NOTHING from it. The
- *     temporary table is emptied at each commit.
- *   - `json` (PGlite, whose node-postgres adapter cannot COPY FROM STDIN): the
- *     batch as one JSON parameter of the same INSERT (jsonb_to_recordset).
- * Where anything clashes the batch is one INSERT in record order, so within
- * a batch the first record wins, as it would written one by one. An order_id already
- * present is skipped; a record whose active code or processing driver is
- * taken, or that breaks a rule of the table, is a conflict. Nothing the data
- * can do makes a batch fail: only the infrastructure throws.
+ * On a real server, on a connection of its own (taken at the first write):
+ * a batch is first loaded straight into the table by one COPY … FROM STDIN
+ * (pg-copy-streams): nothing to sort out when nothing clashes, as on a first
+ * import. A row the table refuses (a present order, a clash) undoes that COPY
+ * whole, and the batch goes by COPY into a temporary table instead (made at
+ * the first such batch, emptied at each commit), then through one
+ * INSERT … SELECT … ON CONFLICT DO NOTHING from it.
+ *
+ * On PGlite, whose node-postgres adapter cannot COPY FROM STDIN (and whose
+ * own COPY from a blob slows down as the table grows), a batch is one JSON
+ * parameter of that INSERT (jsonb_to_recordset).
+ *
+ * That INSERT takes the records in order, so within a batch the first record
+ * wins, as it would written one by one. An order_id already present is
+ * skipped; a record whose active code or processing driver is taken, or that
+ * breaks a rule of the table, is a conflict. Nothing the data can do makes a
+ * batch fail: only the infrastructure throws.
  */
 
 /** A legacy record the database refused (its active code or its driver is taken), or that breaks a rule of the table. */
@@ -40,14 +44,6 @@ export interface ImportResult {
   readonly skipped: number;
   /** Records neither written nor present; inserted + skipped + conflicts.length = records. */
   readonly conflicts: readonly ImportConflict[];
-}
-
-/** How a batch reaches the database (see above). */
-export type ImportLoad = 'copy' | 'json';
-
-export interface LegacyImportWriterOptions {
-  /** Default: `copy` on a real server, `json` on PGlite. */
-  readonly load?: ImportLoad;
 }
 
 const ASSIGNMENTS = 'code_dispatch.assignments';
@@ -81,37 +77,17 @@ const aliased = predicates('a.');
 type Run = <R>(text: string, values: readonly unknown[]) => Promise<R[]>;
 
 export class LegacyImportWriter {
-  private staged = false;
+  private readonly run: Run;
+  /** The writer's connection (a real server), from the first write on. */
+  private session: Session | null = null;
 
-  private constructor(
-    readonly load: ImportLoad,
-    private readonly run: Run,
-    private readonly client: PoolClient | null,
-  ) {}
-
-  /**
-   * A writer on `handle`. With `copy` it holds one connection of the pool
-   * until `close` (its temporary table lives there); with `json` it uses the
-   * pool like any query.
-   */
-  static async open(handle: DatabaseHandle, options: LegacyImportWriterOptions = {}): Promise<LegacyImportWriter> {
-    const load = options.load ?? (handle.kind === 'postgres' ? 'copy' : 'json');
-    if (load === 'json') return new LegacyImportWriter(load, kyselyRun(handle.db), null);
-    // PGlite's node-postgres adapter ends the embedded database on COPY FROM STDIN.
-    if (handle.kind === 'pglite') throw new Error('COPY FROM STDIN is not available on PGlite: use the json load');
-    const client = await handle.connect();
-    const run: Run = async <R>(text: string, values: readonly unknown[]) =>
-      (await client.query<R & object>(text, [...values])).rows as R[];
-    return new LegacyImportWriter(load, run, client);
+  constructor(private readonly handle: DatabaseHandle) {
+    this.run = kyselyRun(handle.db);
   }
 
   /** Which of these orders already have a record (one query; what a dry run counts as skipped). */
   async existingOrderIds(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.run<{ order_id: string }>(`select order_id from ${ASSIGNMENTS} where order_id = any($1::text[])`, [
-      [...ids],
-    ]);
-    return new Set(rows.map((r) => r.order_id));
+    return existingIn(this.run, ids);
   }
 
   /** Writes the records, all or what may be, in one transaction; accounts for every one of them (see `ImportResult`). */
@@ -124,50 +100,51 @@ export class LegacyImportWriter {
       else conflicts.push({ orderId: record.orderId, reason: broken });
     }
     if (valid.length === 0) return { inserted: 0, skipped: 0, conflicts };
-    const { inserted, skipped, clashes } = await (this.client === null
-      ? this.writeJson(valid)
-      : this.writeCopy(this.client, valid));
+    const { inserted, skipped, clashes } = await (this.handle.kind === 'postgres'
+      ? this.writeCopy(valid)
+      : this.writeJson(valid));
     return { inserted, skipped, conflicts: [...conflicts, ...clashes] };
   }
 
-  /** Gives the connection back (with `copy`); the temporary table goes with the session. */
+  /** Gives back the writer's connection, if it took one (its temporary table goes with it). */
   async close(): Promise<void> {
-    if (this.client === null) return;
-    if (this.staged) await this.client.query(`drop table if exists ${STAGE}`).catch(() => undefined);
-    this.client.release();
+    const session = this.session;
+    if (session === null) return;
+    this.session = null;
+    if (session.staged) await session.client.query(`drop table if exists ${STAGE}`).catch(() => undefined);
+    session.client.release();
   }
 
-  /**
-   * COPY straight into the table first: one statement, nothing to sort out
-   * when nothing clashes, as on a first import. Any unique violation (a
-   * present order, a clash) undoes that COPY whole; the batch then goes
-   * through the temporary table and one INSERT … ON CONFLICT DO NOTHING.
-   */
-  private async writeCopy(client: PoolClient, records: readonly Assignment[]): Promise<Placed> {
+  /** A real server: COPY straight into the table; the temporary table when a row is refused. */
+  private async writeCopy(records: readonly Assignment[]): Promise<Placed> {
+    const session = this.session ?? (this.session = { client: await this.handle.connect(), staged: false });
+    const client = session.client;
     const rows = copyRows(records);
     try {
-      await copy(client, `copy ${ASSIGNMENTS} (${COLUMN_LIST}) from stdin`, rows);
+      await copyFromStdin(client, `copy ${ASSIGNMENTS} (${COLUMN_LIST}) from stdin`, rows);
       return { inserted: records.length, skipped: 0, clashes: [] };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
     }
-    if (!this.staged) {
+    if (!session.staged) {
       await client.query(`create temporary table legacy_import_batch (
           ord integer generated always as identity, ${COLUMN_TYPES}, changes jsonb
         ) on commit delete rows`);
-      this.staged = true;
+      session.staged = true;
     }
+    const run: Run = async <R>(text: string, values: readonly unknown[]) =>
+      (await client.query<R & object>(text, [...values])).rows as R[];
     await client.query('begin');
     try {
-      await copy(client, `copy ${STAGE} (${COLUMN_LIST}) from stdin`, rows);
-      const returned = await this.run<Written>(
+      await copyFromStdin(client, `copy ${STAGE} (${COLUMN_LIST}) from stdin`, rows);
+      const returned = await run<Written>(
         `insert into ${ASSIGNMENTS} (${COLUMN_LIST})
          select ${COLUMN_LIST} from ${STAGE} order by ord
          on conflict do nothing
          returning order_id, code`,
         [],
       );
-      const placed = await this.place(records, returned);
+      const placed = await place(run, records, returned);
       await client.query('commit');
       return placed;
     } catch (e) {
@@ -176,9 +153,9 @@ export class LegacyImportWriter {
     }
   }
 
+  /** PGlite: the batch as one JSON parameter of the INSERT; one statement, so `place` sees what it committed. */
   private async writeJson(records: readonly Assignment[]): Promise<Placed> {
     const batch = `[${records.map((a, ord) => JSON.stringify({ ...assignmentToRow(a), ord })).join(',')}]`;
-    // One statement is one transaction: the checks of `place` then run after it, on what it committed.
     const returned = await this.run<Written>(
       `insert into ${ASSIGNMENTS} (${COLUMN_LIST})
        select ${COLUMNS.map((c) => (c === 'changes' ? 'changes::jsonb' : c)).join(', ')}
@@ -188,61 +165,79 @@ export class LegacyImportWriter {
        returning order_id, code`,
       [batch],
     );
-    return this.place(records, returned);
+    return place(this.run, records, returned);
   }
+}
 
-  /**
-   * Which records the INSERT wrote, which were present (skipped), and why the
-   * others were refused. An order_id may come twice in a batch: the first
-   * written wins, the second is skipped.
-   */
-  private async place(records: readonly Assignment[], returned: readonly Written[]): Promise<Placed> {
-    const writtenKeys = new Set(returned.map((r) => JSON.stringify([r.order_id, r.code])));
-    const writtenOrders = new Set(returned.map((r) => r.order_id));
-    const unplaced: Assignment[] = [];
-    for (const a of records) {
-      if (!writtenKeys.delete(JSON.stringify([a.orderId, a.code]))) unplaced.push(a);
-    }
-    if (unplaced.length === 0) return { inserted: returned.length, skipped: 0, clashes: [] };
-    const present = await this.existingOrderIds(unplaced.filter((a) => !writtenOrders.has(a.orderId)).map((a) => a.orderId));
-    const clashing = unplaced.filter((a) => !writtenOrders.has(a.orderId) && !present.has(a.orderId));
-    return {
-      inserted: returned.length,
-      skipped: unplaced.length - clashing.length,
-      clashes: await this.describeClashes(clashing),
-    };
+/**
+ * Which records the INSERT wrote, which were present (skipped), and why the
+ * others were refused. An order_id may come twice in a batch: the first
+ * written wins, the second is skipped.
+ */
+const place = async (run: Run, records: readonly Assignment[], returned: readonly Written[]): Promise<Placed> => {
+  const writtenKeys = new Set(returned.map((r) => JSON.stringify([r.order_id, r.code])));
+  const writtenOrders = new Set(returned.map((r) => r.order_id));
+  const unplaced: Assignment[] = [];
+  for (const a of records) {
+    if (!writtenKeys.delete(JSON.stringify([a.orderId, a.code]))) unplaced.push(a);
   }
+  if (unplaced.length === 0) return { inserted: returned.length, skipped: 0, clashes: [] };
+  const present = await existingIn(
+    run,
+    unplaced.filter((a) => !writtenOrders.has(a.orderId)).map((a) => a.orderId),
+  );
+  const clashing = unplaced.filter((a) => !writtenOrders.has(a.orderId) && !present.has(a.orderId));
+  return {
+    inserted: returned.length,
+    skipped: unplaced.length - clashing.length,
+    clashes: await describeClashes(run, clashing),
+  };
+};
 
-  /** Why each of these records could not be inserted: who holds its code or its driver. */
-  private async describeClashes(records: readonly Assignment[]): Promise<ImportConflict[]> {
-    if (records.length === 0) return [];
-    const holders = await this.run<{ area_id: string; code: string; order_id: string }>(
-      `select a.area_id, a.code, a.order_id from ${ASSIGNMENTS} a
-       join unnest($1::text[], $2::text[]) as k(area_id, code) on a.area_id = k.area_id and a.code = k.code
-       where ${aliased.active}`,
-      [records.map((r) => r.areaId), records.map((r) => r.code)],
-    );
-    const drivers = await this.run<{ park_db_id: string; driver_id: string; order_id: string }>(
-      `select a.park_db_id, a.driver_id, a.order_id from ${ASSIGNMENTS} a
-       join unnest($1::text[], $2::text[]) as k(park_db_id, driver_id)
-         on a.park_db_id = k.park_db_id and a.driver_id = k.driver_id
-       where a.status = 'processing'`,
-      [records.map((r) => r.driver?.parkDbId ?? ''), records.map((r) => r.driver?.driverId ?? '')],
-    );
-    const codeHolder = new Map(holders.map((h) => [JSON.stringify([h.area_id, h.code]), h.order_id]));
-    const driverHolder = new Map(drivers.map((h) => [JSON.stringify([h.park_db_id, h.driver_id]), h.order_id]));
-    return records.map((a) => {
-      const code = isActive(a) ? codeHolder.get(JSON.stringify([a.areaId, a.code])) : undefined;
-      if (code !== undefined)
-        return { orderId: a.orderId, reason: `code ${a.code} is already active in area ${a.areaId} (order ${code})` };
-      const busy =
-        a.status === 'processing' && a.driver !== null
-          ? driverHolder.get(JSON.stringify([a.driver.parkDbId, a.driver.driverId]))
-          : undefined;
-      if (busy !== undefined) return { orderId: a.orderId, reason: `the driver already has order ${busy} in processing` };
-      return { orderId: a.orderId, reason: 'refused by a unique index of code_dispatch.assignments' };
-    });
-  }
+/** Why each of these records could not be inserted: who holds its code or its driver. */
+const describeClashes = async (run: Run, records: readonly Assignment[]): Promise<ImportConflict[]> => {
+  if (records.length === 0) return [];
+  const holders = await run<{ area_id: string; code: string; order_id: string }>(
+    `select a.area_id, a.code, a.order_id from ${ASSIGNMENTS} a
+     join unnest($1::text[], $2::text[]) as k(area_id, code) on a.area_id = k.area_id and a.code = k.code
+     where ${aliased.active}`,
+    [records.map((r) => r.areaId), records.map((r) => r.code)],
+  );
+  const drivers = await run<{ park_db_id: string; driver_id: string; order_id: string }>(
+    `select a.park_db_id, a.driver_id, a.order_id from ${ASSIGNMENTS} a
+     join unnest($1::text[], $2::text[]) as k(park_db_id, driver_id)
+       on a.park_db_id = k.park_db_id and a.driver_id = k.driver_id
+     where a.status = 'processing'`,
+    [records.map((r) => r.driver?.parkDbId ?? ''), records.map((r) => r.driver?.driverId ?? '')],
+  );
+  const codeHolder = new Map(holders.map((h) => [JSON.stringify([h.area_id, h.code]), h.order_id]));
+  const driverHolder = new Map(drivers.map((h) => [JSON.stringify([h.park_db_id, h.driver_id]), h.order_id]));
+  return records.map((a) => {
+    const code = isActive(a) ? codeHolder.get(JSON.stringify([a.areaId, a.code])) : undefined;
+    if (code !== undefined)
+      return { orderId: a.orderId, reason: `code ${a.code} is already active in area ${a.areaId} (order ${code})` };
+    const busy =
+      a.status === 'processing' && a.driver !== null
+        ? driverHolder.get(JSON.stringify([a.driver.parkDbId, a.driver.driverId]))
+        : undefined;
+    if (busy !== undefined) return { orderId: a.orderId, reason: `the driver already has order ${busy} in processing` };
+    return { orderId: a.orderId, reason: 'refused by a unique index of code_dispatch.assignments' };
+  });
+};
+
+/** Which of these orders already have a record: one query. */
+const existingIn = async (run: Run, ids: readonly string[]): Promise<Set<string>> => {
+  if (ids.length === 0) return new Set();
+  const rows = await run<{ order_id: string }>(`select order_id from ${ASSIGNMENTS} where order_id = any($1::text[])`, [
+    [...ids],
+  ]);
+  return new Set(rows.map((r) => r.order_id));
+};
+
+interface Session {
+  readonly client: PoolClient;
+  /** Whether it holds the temporary table. */
+  staged: boolean;
 }
 
 interface Written {
@@ -286,8 +281,8 @@ const copyRows = (records: readonly Assignment[]): string => {
   return lines.join('');
 };
 
-/** Runs `COPY … FROM STDIN` with these rows. */
-const copy = async (client: PoolClient, statement: string, rows: string): Promise<void> => {
+/** COPY … FROM STDIN of `rows` (COPY's text format) on this connection. */
+const copyFromStdin = async (client: PoolClient, statement: string, rows: string): Promise<void> => {
   await pipeline(Readable.from([rows]), client.query(copyFrom(statement)));
 };
 

@@ -58,7 +58,7 @@ const postgresTarget = (name: string, databaseUrl: string | undefined): Target =
   async open(prefix) {
     const database = await openDatabase(databaseUrl !== undefined ? { databaseUrl } : { pgliteDataDir: 'memory' });
     await migrateToLatest(database.db);
-    const writer = await LegacyImportWriter.open(database);
+    const writer = new LegacyImportWriter(database);
     return {
       sink: postgresSink(writer),
       target: name,

@@ -38,7 +38,7 @@ export const kyselyUnderTest = async (database: TestDatabase): Promise<Repositor
     repo,
     outbox: () => readOutbox(database),
     seed: async (records) => {
-      const writer = await LegacyImportWriter.open(database.handle);
+      const writer = new LegacyImportWriter(database.handle);
       try {
         const result = await writer.write(records);
         if (result.inserted !== records.length) throw new Error(`seed refused: ${JSON.stringify(result)}`);
