@@ -239,6 +239,9 @@ describe('import-mongo', () => {
     const run = await cli(w, ['--codes', 'codes.jsonl', '--assignments', 'assignments.jsonl']);
     expect(run.stderr).toContain('import-mongo: codes: 2 documents read (');
     expect(run.stderr).toContain('import-mongo: assignments: 3 documents read (100% of the bytes)');
+    expect(run.stderr).toContain('import-mongo: merging: by order_id, 3 documents read');
+    expect(run.stderr).toContain('import-mongo: writing: 0 of 2 records (0%)');
+    expect(run.stderr).toContain('import-mongo: writing: 2 of 2 records (100%)');
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { decodeConfig, type Assignment, type DispatchConfig } from '@codedispatch/core';
@@ -277,6 +278,26 @@ describe.each(['lines+array', 'array+lines'] as const)('importMongoDump (%s)', (
     ]);
   });
 
+  it('merges in partitions as it would all at once: the same report, rejects (texts and order included) and records', async () => {
+    const phases = (into: string[]) => (p: { phase: string }) => void into.push(p.phase);
+    const whole: string[] = [];
+    const split: string[] = [];
+    const one = new InMemoryLegacyAssignmentSink();
+    const many = new InMemoryLegacyAssignmentSink();
+    const a = await run(one, { codes: dumps.codes, assignments: dumps.assignments, onProgress: phases(whole) });
+    const b = await run(many, {
+      codes: dumps.codes,
+      assignments: dumps.assignments,
+      onProgress: phases(split),
+      partitionBytes: 64,
+    });
+    expect(whole.filter((p) => p === 'merging')).toHaveLength(1);
+    expect(split.filter((p) => p === 'merging').length).toBeGreaterThan(10);
+    expect(b.report).toEqual(a.report);
+    expect(b.rejects).toEqual(a.rejects);
+    expect([...many.records.entries()]).toEqual([...one.records.entries()]);
+  });
+
   it('is idempotent: a second run imports nothing and skips what is present, rejecting the same documents again', async () => {
     const sink = new InMemoryLegacyAssignmentSink();
     const first = await run(sink, { codes: dumps.codes, assignments: dumps.assignments });
@@ -332,27 +353,30 @@ describe('importMongoDump, other cases', () => {
     expect(record(sink, 'b').errorCode).toBe('expired');
   });
 
-  it('rejects both documents of a record the store refuses (an active code already active in the area)', async () => {
-    const dir = tmpDir();
-    const codes = join(dir, 'codes.jsonl');
-    const assignments = join(dir, 'assignments.jsonl');
-    writeJsonLines(codes, [
-      doc({ order_id: 'a', code: '123 456', zone_id: 'svo_d', created: at('2026-11-26T09:59:00Z') }),
-      doc({ order_id: 'b', code: '123456', zone_id: 'svo_d', created: at('2026-11-26T09:58:00Z') }),
-      doc({ order_id: 'c', code: '123456', zone_id: 'zenit', created: at('2026-11-26T09:58:00Z') }),
-    ]);
-    writeJsonLines(assignments, [doc({ order_id: 'b', ...driver('1'), status: 'processing' })]);
-    const sink = new InMemoryLegacyAssignmentSink();
-    const { report, rejects } = await run(sink, { codes, assignments });
-    // b (merged) is written first, then the codes alone: a clashes with b.
-    expect(report).toMatchObject({ read: 4, imported: 2, merged: 1, rejected: 1 });
-    expect(rejects).toEqual([
-      { file: codes, line: 1, order_id: 'a', reason: 'conflict: code 123456 is already active in area svo_d (order b)' },
-    ]);
+  it.each([undefined, 1])(
+    'rejects both documents of a record the store refuses (an active code already active in the area), partitions of %s bytes',
+    async (partitionBytes) => {
+      const dir = tmpDir();
+      const codes = join(dir, 'codes.jsonl');
+      const assignments = join(dir, 'assignments.jsonl');
+      writeJsonLines(codes, [
+        doc({ order_id: 'a', code: '123 456', zone_id: 'svo_d', created: at('2026-11-26T09:59:00Z') }),
+        doc({ order_id: 'b', code: '123456', zone_id: 'svo_d', created: at('2026-11-26T09:58:00Z') }),
+        doc({ order_id: 'c', code: '123456', zone_id: 'zenit', created: at('2026-11-26T09:58:00Z') }),
+      ]);
+      writeJsonLines(assignments, [doc({ order_id: 'b', ...driver('1'), status: 'processing' })]);
+      const sink = new InMemoryLegacyAssignmentSink();
+      const { report, rejects } = await run(sink, { codes, assignments, partitionBytes });
+      // b (merged) is written first, then the codes alone: a clashes with b.
+      expect(report).toMatchObject({ read: 4, imported: 2, merged: 1, rejected: 1 });
+      expect(rejects).toEqual([
+        { file: codes, line: 1, order_id: 'a', reason: 'conflict: code 123456 is already active in area svo_d (order b)' },
+      ]);
 
-    const rerun = await run(new InMemoryLegacyAssignmentSink([record(sink, 'b')]), { codes, assignments });
-    expect(rerun.report).toMatchObject({ imported: 1, skipped: 1, merged: 1, rejected: 1 });
-  });
+      const rerun = await run(new InMemoryLegacyAssignmentSink([record(sink, 'b')]), { codes, assignments, partitionBytes });
+      expect(rerun.report).toMatchObject({ imported: 1, skipped: 1, merged: 1, rejected: 1 });
+    },
+  );
 
   it('rejects both documents of a merged record in conflict', async () => {
     const dir = tmpDir();
@@ -382,6 +406,24 @@ describe('importMongoDump, other cases', () => {
     const { report } = await run(sink, { codes, batchSize: 10 });
     expect(report.imported).toBe(25);
     expect(sink.writes).toBe(3);
+  });
+
+  it('asks the store which orders are present only in a dry run: a write skips them by itself', async () => {
+    const { codes, assignments } = writeDumps('lines+array');
+    const sink = new InMemoryLegacyAssignmentSink();
+    const asked: number[] = [];
+    const existingOrderIds = sink.existingOrderIds.bind(sink);
+    sink.existingOrderIds = (ids) => {
+      asked.push(ids.length);
+      return existingOrderIds(ids);
+    };
+    await run(sink, { codes, assignments });
+    const again = await run(sink, { codes, assignments });
+    expect(asked).toEqual([]);
+    expect(again.report).toMatchObject({ imported: 0, skipped: 9 });
+    const dry = await run(sink, { codes, assignments, dryRun: true });
+    expect(asked).toEqual([9]);
+    expect(dry.report).toMatchObject({ imported: 0, skipped: 9 });
   });
 
   it('stops with an error when the sink does not account for a batch', async () => {
@@ -418,6 +460,40 @@ describe('importMongoDump, other cases', () => {
     const { report, rejects } = await run(new InMemoryLegacyAssignmentSink(), { codes });
     expect(report).toMatchObject({ read: 2, imported: 1, rejected: 1 });
     expect(rejects).toEqual([expect.objectContaining({ reason: 'the JSON array is not closed (truncated file?)' })]);
+  });
+});
+
+describe('importMongoDump, its temporary files', () => {
+  it('gives each rejected element of a one-line JSON array its own text', async () => {
+    const dir = tmpDir();
+    const codes = join(dir, 'codes.json');
+    const first = '{"order_id":"a","code":"1","zone_id":"svo_d","created":{"$date":"2026-11-26T09:59:00Z"}}';
+    const second = '{"order_id":"a","code":"2","zone_id":"svo_d","created":{"$date":"2026-11-26T09:59:00Z"}}';
+    const third = '{"order_id":"b","zone_id":"svo_d"}';
+    writeFileSync(codes, `[${first},${second},${third}]`);
+    const { report, rejects } = await run(new InMemoryLegacyAssignmentSink(), { codes });
+    expect(report).toMatchObject({ read: 3, imported: 1, rejected: 2 });
+    expect(rejects).toEqual([
+      expect.objectContaining({ line: 1, order_id: 'a', raw: second }),
+      expect.objectContaining({ line: 1, order_id: 'b', reason: 'code document without code', raw: third }),
+    ]);
+  });
+
+  it('spills into a directory of its own under tempDir, removed after the run, also when it fails', async () => {
+    const { codes, assignments } = writeDumps('lines+array');
+    const temp = tmpDir();
+    const during: string[][] = [];
+    const look = (p: { phase: string }) => {
+      if (p.phase === 'writing') during.push(readdirSync(temp));
+    };
+    await run(new InMemoryLegacyAssignmentSink(), { codes, assignments, tempDir: temp, onProgress: look });
+    expect(during[0]).toEqual([expect.stringMatching(/^import-mongo-/)]);
+    expect(readdirSync(temp)).toEqual([]);
+
+    const failing = new InMemoryLegacyAssignmentSink();
+    failing.write = () => Promise.reject(new Error('disk full'));
+    await expect(run(failing, { codes, assignments, tempDir: temp })).rejects.toThrow('disk full');
+    expect(readdirSync(temp)).toEqual([]);
   });
 });
 

@@ -1,17 +1,51 @@
+import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { areaSettingsOf, type Assignment, type DispatchConfig } from '@codedispatch/core';
 import { readDump, type DumpElement } from './dump-reader';
 import { DumpFormatError } from './json-array-splitter';
 import { parseDocument, type PlainDocument } from './ejson';
-import { readLegacyAssignment, readLegacyCode, sameLegacyCode, toAssignment, type LegacyCode, type Rejection } from './mapping';
+import {
+  readLegacyAssignment,
+  readLegacyCode,
+  toAssignment,
+  type LegacyAssignment,
+  type LegacyCode,
+  type Rejection,
+} from './mapping';
+import {
+  eventToLine,
+  lineToEvent,
+  lineToRecord,
+  OrderMerge,
+  recordToLine,
+  orderIdOf,
+  type DocumentRecord,
+  type DumpFile,
+  type MergeEvent,
+  type MergePhase,
+  type RejectEvent,
+} from './order-merge';
 import type { LegacyAssignmentSink } from './sink';
+import { mergeBySeq, readSpill, SpillWriter } from './spill';
 
 /*
- * The MongoDB import (SPEC §9): the codes dump is read into memory by
- * order_id, the assignments dump is streamed and merged into it, then the
- * codes without an assignment follow. Records go to the sink in batches,
- * orders already present are skipped. Every document read ends up counted
- * exactly once:
+ * The MongoDB import (SPEC §9), in three passes with bounded memory:
+ *
+ *   1. read:  both dumps are streamed once; each document is parsed, mapped
+ *             and spilled to a temporary file of its order's partition
+ *             (by a hash of order_id);
+ *   2. merge: each partition is merged by order_id alone (`OrderMerge`),
+ *             with only its own orders in memory;
+ *   3. write: the partitions' decisions are merged back into the order of
+ *             the dumps — the code documents' rejects, then the merged
+ *             records (assignments dump order), then the codes without an
+ *             assignment (codes dump order) — and records go to the sink in
+ *             batches, orders already present being skipped.
+ *
+ * The result, rejects and their order included, is that of one merge of
+ * everything in memory. Every document read ends up counted exactly once:
  *
  *   read = imported + skipped + merged + duplicates + rejected
  *
@@ -55,10 +89,15 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
-  readonly phase: 'codes' | 'assignments' | 'codes without assignment';
+  /** Reading the codes, then the assignments; merging by order_id; writing the records. */
+  readonly phase: 'codes' | 'assignments' | 'merging' | 'writing';
   /** Bytes read of both files so far. */
   readonly bytesRead: number;
   readonly documents: number;
+  /** Records handed to the store so far (in a dry run: compared with it). */
+  readonly records: number;
+  /** Records to write in all, once the merge has counted them (else null). */
+  readonly recordsTotal: number | null;
 }
 
 export interface ImportOptions {
@@ -74,19 +113,25 @@ export interface ImportOptions {
   /** Everything but the writes. Active-code conflicts are found by the store, so only when writing. */
   readonly dryRun?: boolean;
   readonly batchSize?: number;
+  /**
+   * Where the passes spill (a directory of its own is made and removed
+   * there); default the system's (TMPDIR). Needs about half the size of the
+   * dumps.
+   */
+  readonly tempDir?: string;
+  /** Bytes of the codes dump per partition (default `DEFAULT_PARTITION_BYTES`): what is in memory at once while merging. */
+  readonly partitionBytes?: number;
   readonly onReject?: (entry: RejectEntry) => void | Promise<void>;
   readonly onProgress?: (progress: ImportProgress) => void;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
 export const MAX_RAW_CHARS = 4096;
+/** 16 MiB of code documents, some 70,000 orders: a few tens of MB of memory while merging. */
+export const DEFAULT_PARTITION_BYTES = 16 * 1024 * 1024;
+/** More partitions than this and the files open at once get many; past it, partitions grow instead. */
+const MAX_PARTITIONS = 256;
 const PROGRESS_EVERY = 1000;
-
-/** What is known of an order while the dumps are read. */
-type OrderEntry =
-  | { readonly kind: 'code'; readonly line: number; readonly code: LegacyCode }
-  | { readonly kind: 'merged'; readonly assignmentLine: number }
-  | { readonly kind: 'rejected'; readonly assignmentLine: number };
 
 interface Pending {
   readonly record: Assignment;
@@ -105,30 +150,35 @@ class MongoImport {
   private duplicates = 0;
   private readonly unknownAreas = new Map<string, number>();
 
-  private readonly orders = new Map<string, OrderEntry>();
-  /** Orders whose (only) code document was rejected → its line. */
-  private readonly rejectedCodes = new Map<string, number>();
-  /** One string per area id, however many documents name it. */
-  private readonly areaIds = new Map<string, string>();
   private batch: Pending[] = [];
   /** The batch being written. */
   private writing: Promise<void> = Promise.resolve();
   private bytesBefore = 0;
   private bytesOfFile = 0;
+  private records = 0;
+  private recordsTotal: number | null = null;
+  private readonly files: Readonly<Record<DumpFile, string>>;
 
-  constructor(private readonly options: ImportOptions) {}
+  constructor(private readonly options: ImportOptions) {
+    this.files = { codes: options.codes, assignments: options.assignments ?? '' };
+  }
 
   async run(): Promise<ImportReport> {
+    const dir = mkdtempSync(join(this.options.tempDir ?? tmpdir(), 'import-mongo-'));
     try {
-      await this.readCodes();
-      if (this.options.assignments != null) await this.readAssignments(this.options.assignments);
-      await this.addCodesWithoutAssignment();
+      const partitions = await this.readDumps(dir);
+      await this.mergePartitions(partitions);
+      this.progress('writing');
+      for (const phase of MERGE_PHASES) await this.writePhase(partitions, phase);
       await this.flush();
       await this.writing;
+      this.progress('writing');
     } catch (e) {
       // Never leave a write running behind a failure: the caller closes the store next.
       await this.writing.catch(() => undefined);
       throw e;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     return {
       dry_run: this.options.dryRun === true,
@@ -143,131 +193,145 @@ class MongoImport {
     };
   }
 
-  // ------------------------------------------------------------------ reading
+  // ------------------------------------------------------------- 1. reading
 
-  private async readCodes(): Promise<void> {
-    const file = this.options.codes;
-    for await (const doc of this.documents(file, 'codes')) {
-      const code = readLegacyCode(doc.value);
-      if (E.isLeft(code)) {
-        await this.rejectDocument(file, doc.element, code.left);
-        if (code.left.orderId !== undefined && !this.orders.has(code.left.orderId))
-          this.rejectedCodes.set(code.left.orderId, doc.element.line);
-        continue;
+  /**
+   * Streams both dumps into the partitions' files (`in`), in dump order.
+   * What has no order_id, or is no document, cannot belong to a partition:
+   * its reject goes straight to the phase's file of strays.
+   */
+  private async readDumps(dir: string): Promise<Partitions> {
+    const bytes = statSync(this.options.codes).size;
+    const count = Math.min(
+      MAX_PARTITIONS,
+      Math.max(1, Math.ceil(bytes / (this.options.partitionBytes ?? DEFAULT_PARTITION_BYTES))),
+    );
+    const partitions = new Partitions(dir, count);
+    const inputs = partitions.paths.map((p) => new SpillWriter(p.in));
+    const strays = {
+      codes: new SpillWriter(partitions.strays.codes),
+      assignments: new SpillWriter(partitions.strays.assignments),
+    };
+    const spill = (item: DocumentRecord | RejectEvent, stray: SpillWriter): void => {
+      if (item.kind === 'reject') stray.line(eventToLine(item));
+      else (inputs[partitionOf(orderIdOf(item), count)] as SpillWriter).line(recordToLine(item));
+    };
+    try {
+      for await (const doc of this.documents('codes', strays.codes)) spill(codeRecord(doc), strays.codes);
+      if (this.options.assignments != null) {
+        for await (const doc of this.documents('assignments', strays.assignments))
+          spill(assignmentRecord(doc), strays.assignments);
       }
-      const first = this.orders.get(code.right.orderId);
-      if (first === undefined) {
-        this.orders.set(code.right.orderId, { kind: 'code', line: doc.element.line, code: this.interned(code.right) });
-        this.rejectedCodes.delete(code.right.orderId);
-      } else if (first.kind === 'code' && sameLegacyCode(first.code, code.right)) {
-        this.duplicates++;
-      } else {
-        const sameCode = first.kind === 'code' && first.code.code === code.right.code;
-        const what = sameCode ? 'the same code but another zone_id, created or expire' : 'another code';
-        const reason = `second code document for the order with ${what}${first.kind === 'code' ? ` (the first, line ${first.line}, is kept)` : ''}`;
-        await this.rejectDocument(file, doc.element, { reason, orderId: code.right.orderId });
-      }
+    } finally {
+      for (const writer of [...inputs, strays.codes, strays.assignments]) writer.close();
     }
+    return partitions;
   }
 
-  private async readAssignments(file: string): Promise<void> {
-    const codesFile = this.options.codes;
-    for await (const doc of this.documents(file, 'assignments')) {
-      const line = doc.element.line;
-      const assignment = readLegacyAssignment(doc.value);
-      const orderId = E.isLeft(assignment) ? assignment.left.orderId : assignment.right.orderId;
-      const entry = orderId === undefined ? undefined : this.orders.get(orderId);
-
-      if (orderId === undefined || entry === undefined) {
-        const codeLine = orderId === undefined ? undefined : this.rejectedCodes.get(orderId);
-        const reason =
-          orderId === undefined && E.isLeft(assignment)
-            ? assignment.left.reason
-            : codeLine !== undefined
-              ? `the order's code document was rejected (${codesFile} line ${codeLine})`
-              : 'assignment without a code document';
-        await this.rejectDocument(file, doc.element, { reason, ...(orderId !== undefined ? { orderId } : {}) });
-        continue;
-      }
-      if (entry.kind !== 'code') {
-        const reason =
-          entry.kind === 'merged'
-            ? `second assignment document for the order (the first, line ${entry.assignmentLine}, is kept)`
-            : `second assignment document for an order already rejected (line ${entry.assignmentLine})`;
-        await this.rejectDocument(file, doc.element, { reason, orderId: orderId });
-        continue;
-      }
-
-      const record = E.isLeft(assignment) ? assignment : this.build(entry.code, assignment.right);
-      if (E.isLeft(record)) {
-        // Neither document is imported.
-        this.orders.set(orderId, { kind: 'rejected', assignmentLine: line });
-        await this.rejectDocument(file, doc.element, record.left);
-        await this.reject({
-          file: codesFile,
-          line: entry.line,
-          reason: `rejected with its assignment document (${file} line ${line}): ${record.left.reason}`,
-          order_id: orderId,
-        });
-        continue;
-      }
-      this.orders.set(orderId, { kind: 'merged', assignmentLine: line });
-      await this.add({ record: record.right, codeLine: entry.line, assignmentLine: line });
-    }
-  }
-
-  private async addCodesWithoutAssignment(): Promise<void> {
-    this.progress('codes without assignment');
-    for (const entry of this.orders.values()) {
-      if (entry.kind !== 'code') continue;
-      const record = this.build(entry.code, null);
-      if (E.isLeft(record))
-        await this.reject({
-          file: this.options.codes,
-          line: entry.line,
-          reason: record.left.reason,
-          order_id: entry.code.orderId,
-        });
-      else await this.add({ record: record.right, codeLine: entry.line, assignmentLine: null });
-    }
-    this.orders.clear();
-  }
-
-  /** The parsed documents of a dump; what is not a document is rejected on the way. */
-  private async *documents(
-    file: string,
-    phase: ImportProgress['phase'],
-  ): AsyncGenerator<{ element: DumpElement; value: PlainDocument }> {
+  /**
+   * The parsed documents of a dump, each with its position and line; what
+   * is not a document is rejected on the way (into `strays`).
+   */
+  private async *documents(file: DumpFile, strays: SpillWriter): AsyncGenerator<ReadDocument> {
+    const path = this.files[file];
     this.bytesBefore += this.bytesOfFile;
     this.bytesOfFile = 0;
+    let seq = 0;
     try {
-      for await (const element of readDump(file, (n) => (this.bytesOfFile = n))) {
+      for await (const element of readDump(path, (n) => (this.bytesOfFile = n))) {
         this.read++;
-        if (this.read % PROGRESS_EVERY === 0) this.progress(phase);
+        if (this.read % PROGRESS_EVERY === 0) this.progress(file);
         const value = element.defect ? E.left(element.text) : parseDocument(element.text);
-        if (E.isLeft(value)) await this.rejectDocument(file, element, { reason: value.left });
-        else yield { element, value: value.right };
+        if (E.isLeft(value))
+          strays.line(
+            eventToLine({
+              kind: 'reject',
+              seq,
+              file,
+              line: element.line,
+              reason: value.left,
+              orderId: null,
+              withText: !element.defect,
+            }),
+          );
+        else yield { file, seq, line: element.line, value: value.right };
+        seq++;
       }
     } catch (e) {
-      throw e instanceof DumpFormatError ? new Error(`${file} line ${e.line}: ${e.message}`) : e;
+      throw e instanceof DumpFormatError ? new Error(`${path} line ${e.line}: ${e.message}`) : e;
     }
-    this.progress(phase);
+    this.progress(file);
   }
 
-  private build(code: LegacyCode, assignment: Parameters<typeof toAssignment>[1]): E.Either<Rejection, Assignment> {
+  // ------------------------------------------------------------- 2. merging
+
+  /** Merges each partition alone: its `in` file becomes one file of events per phase. */
+  private async mergePartitions(partitions: Partitions): Promise<void> {
+    let records = 0;
+    for (const paths of partitions.paths) {
+      const outputs = {
+        codes: new SpillWriter(paths.codes),
+        assignments: new SpillWriter(paths.assignments),
+        lonely: new SpillWriter(paths.lonely),
+      };
+      try {
+        const merge = new OrderMerge((code, assignment) => this.build(code, assignment), this.files, {
+          emit: (phase, event) => {
+            if (event.kind === 'record') records++;
+            outputs[phase].line(eventToLine(event));
+          },
+        });
+        for (const line of readSpill(paths.in)) merge.add(lineToRecord(line));
+        merge.finish();
+        this.duplicates += merge.duplicates;
+      } finally {
+        for (const output of Object.values(outputs)) output.close();
+      }
+      unlinkSync(paths.in);
+      this.progress('merging');
+      // A partition is merged without a pause: let timers (the progress bar) and signals in between.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.recordsTotal = records;
+  }
+
+  // ------------------------------------------------------------- 3. writing
+
+  /** One phase of every partition, back in the order of the dumps: rejects reported, records written. */
+  private async writePhase(partitions: Partitions, phase: MergePhase): Promise<void> {
+    const sources = partitions.paths.map((p) => events(p[phase]));
+    if (phase !== 'lonely') sources.push(events(partitions.strays[phase]));
+    const texts = { codes: new DumpTexts(this.files.codes), assignments: new DumpTexts(this.files.assignments) };
+    try {
+      for (const event of mergeBySeq(sources)) {
+        if (event.kind === 'reject') {
+          await this.reject({
+            file: this.files[event.file],
+            line: event.line,
+            reason: event.reason,
+            ...(event.orderId !== null ? { order_id: event.orderId } : {}),
+            ...(event.withText ? { raw: cut(await texts[event.file].at(event.seq)) } : {}),
+          });
+          continue;
+        }
+        const record = this.build(event.code, event.assignment);
+        if (E.isLeft(record)) throw new Error(`order ${event.code.orderId}: built when merged, not when written`);
+        await this.add({ record: record.right, codeLine: event.codeLine, assignmentLine: event.assignmentLine });
+      }
+    } finally {
+      await texts.codes.close();
+      await texts.assignments.close();
+    }
+  }
+
+  private build(code: LegacyCode, assignment: LegacyAssignment | null): E.Either<Rejection, Assignment> {
     return toAssignment(code, assignment, areaSettingsOf(this.options.config, code.areaId).orderExpireS, this.options.now);
   }
 
-  private interned(code: LegacyCode): LegacyCode {
-    const known = this.areaIds.get(code.areaId);
-    if (known === undefined) this.areaIds.set(code.areaId, code.areaId);
-    return known === undefined ? code : { ...code, areaId: known };
-  }
-
-  // ------------------------------------------------------------------ writing
-
   private async add(pending: Pending): Promise<void> {
     this.batch.push(pending);
+    this.records++;
+    if (this.records % PROGRESS_EVERY === 0) this.progress('writing');
     if (this.batch.length >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE)) await this.flush();
   }
 
@@ -287,34 +351,29 @@ class MongoImport {
 
   private async write(batch: readonly Pending[]): Promise<void> {
     const { sink, dryRun } = this.options;
-
-    const existing = await sink.existingOrderIds(batch.map((p) => p.record.orderId));
-    const fresh: Pending[] = [];
-    for (const p of batch) {
-      if (existing.has(p.record.orderId)) {
-        this.skipped++;
-        this.kept(p);
-      } else fresh.push(p);
-    }
-    if (fresh.length === 0) return;
     if (dryRun === true) {
-      this.imported += fresh.length;
-      fresh.forEach((p) => this.kept(p));
+      const existing = await sink.existingOrderIds(batch.map((p) => p.record.orderId));
+      for (const p of batch) {
+        if (existing.has(p.record.orderId)) this.skipped++;
+        else this.imported++;
+        this.kept(p);
+      }
       return;
     }
 
-    const result = await sink.write(fresh.map((p) => p.record));
+    // The sink skips what is present: no separate question before the write.
+    const result = await sink.write(batch.map((p) => p.record));
     const conflicts = new Map(result.conflicts.map((c) => [c.orderId, c.reason]));
-    const ids = new Set<string>(fresh.map((p) => p.record.orderId));
+    const ids = new Set<string>(batch.map((p) => p.record.orderId));
     const strangers = [...conflicts.keys()].filter((id) => !ids.has(id));
-    if (result.inserted + result.skipped + result.conflicts.length !== fresh.length || strangers.length > 0) {
+    if (result.inserted + result.skipped + result.conflicts.length !== batch.length || strangers.length > 0) {
       throw new Error(
-        `the sink did not account for its batch: ${fresh.length} records, ${result.inserted} inserted + ${result.skipped} skipped + ${result.conflicts.length} conflicts`,
+        `the sink did not account for its batch: ${batch.length} records, ${result.inserted} inserted + ${result.skipped} skipped + ${result.conflicts.length} conflicts`,
       );
     }
     this.imported += result.inserted;
     this.skipped += result.skipped;
-    for (const p of fresh) {
+    for (const p of batch) {
       const reason = conflicts.get(p.record.orderId);
       if (reason === undefined) {
         this.kept(p);
@@ -347,23 +406,115 @@ class MongoImport {
 
   // ---------------------------------------------------------------- reporting
 
-  private rejectDocument(file: string, element: DumpElement, rejection: Rejection): Promise<void> {
-    return this.reject({
-      file,
-      line: element.line,
-      reason: rejection.reason,
-      ...(rejection.orderId !== undefined ? { order_id: rejection.orderId } : {}),
-      ...(element.defect ? {} : { raw: cut(element.text) }),
-    });
-  }
-
   private async reject(entry: RejectEntry): Promise<void> {
     this.rejected++;
     await this.options.onReject?.(entry);
   }
 
   private progress(phase: ImportProgress['phase']): void {
-    this.options.onProgress?.({ phase, bytesRead: this.bytesBefore + this.bytesOfFile, documents: this.read });
+    this.options.onProgress?.({
+      phase,
+      bytesRead: this.bytesBefore + this.bytesOfFile,
+      documents: this.read,
+      records: this.records,
+      recordsTotal: this.recordsTotal,
+    });
+  }
+}
+
+const MERGE_PHASES: readonly MergePhase[] = ['codes', 'assignments', 'lonely'];
+
+/** A document of a dump as read: where it is, and its value. */
+interface ReadDocument {
+  readonly file: DumpFile;
+  readonly seq: number;
+  readonly line: number;
+  readonly value: PlainDocument;
+}
+
+/** A document without an order_id belongs to no partition: it is rejected where it stands. */
+const stray = (doc: ReadDocument, reason: string): RejectEvent => ({
+  kind: 'reject',
+  seq: doc.seq,
+  file: doc.file,
+  line: doc.line,
+  reason,
+  orderId: null,
+  withText: true,
+});
+
+/** A code document → the record its order's partition gets, or its reject. */
+const codeRecord = (doc: ReadDocument): DocumentRecord | RejectEvent => {
+  const code = readLegacyCode(doc.value);
+  if (E.isRight(code)) return { kind: 'code', seq: doc.seq, line: doc.line, code: code.right };
+  const { orderId, reason } = code.left;
+  return orderId === undefined ? stray(doc, reason) : { kind: 'rejected code', seq: doc.seq, line: doc.line, orderId, reason };
+};
+
+/** An assignment document → the record its order's partition gets, or its reject. */
+const assignmentRecord = (doc: ReadDocument): DocumentRecord | RejectEvent => {
+  const assignment = readLegacyAssignment(doc.value);
+  if (E.isRight(assignment)) return { kind: 'assignment', seq: doc.seq, line: doc.line, assignment: assignment.right };
+  const { orderId, reason } = assignment.left;
+  return orderId === undefined
+    ? stray(doc, reason)
+    : { kind: 'rejected assignment', seq: doc.seq, line: doc.line, orderId, reason };
+};
+
+/** The files of the passes, in their own directory. */
+class Partitions {
+  /** Per partition: its documents (`in`), then its events of each phase. */
+  readonly paths: readonly ({ readonly in: string } & Readonly<Record<MergePhase, string>>)[];
+  /** Rejects of what has no order_id, per dump, in dump order. */
+  readonly strays: Readonly<Record<DumpFile, string>>;
+
+  constructor(dir: string, count: number) {
+    this.paths = Array.from({ length: count }, (_, i) => ({
+      in: join(dir, `${i}.in`),
+      codes: join(dir, `${i}.codes`),
+      assignments: join(dir, `${i}.assignments`),
+      lonely: join(dir, `${i}.lonely`),
+    }));
+    this.strays = { codes: join(dir, 'strays.codes'), assignments: join(dir, 'strays.assignments') };
+  }
+}
+
+function* events(path: string): Generator<MergeEvent> {
+  for (const line of readSpill(path)) yield lineToEvent(line);
+}
+
+/** The partition of an order: FNV-1a of its id. */
+const partitionOf = (orderId: string, count: number): number => {
+  if (count === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < orderId.length; i++) hash = Math.imul(hash ^ orderId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % count;
+};
+
+/**
+ * The texts of a dump's documents, asked for in dump order: the reject file
+ * carries the text of a document rejected while it was read. The dump is
+ * read again, forward, only as far as a reject needs it.
+ */
+class DumpTexts {
+  private reader: AsyncGenerator<DumpElement> | null = null;
+  private seq = -1;
+
+  constructor(private readonly path: string) {}
+
+  async at(seq: number): Promise<string> {
+    this.reader ??= readDump(this.path);
+    if (seq <= this.seq) throw new Error(`${this.path}: the text of document ${seq} was asked for after ${this.seq}`);
+    for (;;) {
+      const next = await this.reader.next();
+      if (next.done === true) throw new Error(`${this.path}: document ${seq} is no longer there`);
+      this.seq++;
+      if (this.seq === seq) return next.value.text;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.reader?.return(undefined);
   }
 }
 

@@ -1,20 +1,20 @@
-import { isMigrated, KyselyAssignmentRepository, migrateToLatest, openDatabase } from '@codedispatch/postgres';
+import { isMigrated, LegacyImportWriter, migrateToLatest, openDatabase } from '@codedispatch/postgres';
 import type { LegacyAssignmentSink, OpenSink } from './sink';
 
 /*
- * The PostgreSQL adapter of the sink: writes through the repository of
- * @codedispatch/postgres (`importLegacyAssignments`: ON CONFLICT (order_id)
- * DO NOTHING = skipped, an active-code clash = conflict; `existingOrderIds`:
- * one query per batch). All SQL stays in that package.
+ * The PostgreSQL adapter of the sink: writes through the import writer of
+ * @codedispatch/postgres (one transaction per batch; ON CONFLICT (order_id)
+ * DO NOTHING = skipped, an active-code clash = conflict; `existingOrderIds`,
+ * what a dry run counts as skipped: one query per batch). All SQL stays in
+ * that package.
  */
 
 export const postgresSink = (
-  repository: Pick<KyselyAssignmentRepository, 'importLegacyAssignments' | 'existingOrderIds'>,
+  writer: Pick<LegacyImportWriter, 'write' | 'existingOrderIds'>,
   options: { readonly tableExists?: boolean } = {},
 ): LegacyAssignmentSink => ({
-  existingOrderIds: (ids) =>
-    options.tableExists === false ? Promise.resolve(new Set<string>()) : repository.existingOrderIds(ids),
-  write: (records) => repository.importLegacyAssignments(records),
+  existingOrderIds: (ids) => (options.tableExists === false ? Promise.resolve(new Set<string>()) : writer.existingOrderIds(ids)),
+  write: (records) => writer.write(records),
 });
 
 /** `DATABASE_URL`, else the embedded PGlite in `PGLITE_DATA_DIR` (default ./.data/pglite), migrated unless a dry run. */
@@ -26,10 +26,17 @@ export const openPostgresSink: OpenSink = async ({ env, dryRun }) => {
     let tableExists = true;
     if (dryRun) tableExists = await isMigrated(database.db);
     else await migrateToLatest(database.db);
+    const writer = new LegacyImportWriter(database);
     return {
-      sink: postgresSink(new KyselyAssignmentRepository(database.db), { tableExists }),
+      sink: postgresSink(writer, { tableExists }),
       target: databaseUrl !== undefined ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${pgliteDataDir}`,
-      close: () => database.close(),
+      close: async () => {
+        try {
+          await writer.close();
+        } finally {
+          await database.close();
+        }
+      },
     };
   } catch (e) {
     await database.close();

@@ -9,7 +9,7 @@ export interface SinkConflict {
 export interface SinkWriteResult {
   /** Records written. */
   readonly inserted: number;
-  /** Records whose order_id was already present (written meanwhile by someone else). */
+  /** Records whose order_id was already present. */
   readonly skipped: number;
   readonly conflicts: readonly SinkConflict[];
 }
@@ -20,7 +20,7 @@ export interface SinkWriteResult {
  * account for every record: inserted + skipped + conflicts = records.
  */
 export interface LegacyAssignmentSink {
-  /** Which of these order ids already have a record. */
+  /** Which of these order ids already have a record (what a dry run counts as skipped). */
   existingOrderIds(ids: readonly string[]): Promise<Set<string>>;
   write(records: readonly Assignment[]): Promise<SinkWriteResult>;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { Client, Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import type { Database } from './database';
 
 /*
@@ -47,6 +47,12 @@ export interface DatabaseHandle {
    * (or the result) inside a `db.transaction()` callback.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  /**
+   * One connection of the pool for the caller alone, for work that needs a
+   * session of its own (a temporary table, COPY); `release()` it when done.
+   * On PGlite it is the only connection: every other query waits for it.
+   */
+  connect(): Promise<PoolClient>;
   close(): Promise<void>;
 }
 
@@ -82,6 +88,7 @@ const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): 
     db,
     ping: () => ping(db),
     listen: (channel, onPayload) => listener.listen(channel, onPayload),
+    connect: () => pool.connect(),
     close: async () => {
       await listener.close();
       await db.destroy();
@@ -280,6 +287,7 @@ const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle>
         if (!closed) await exclusive(() => unlisten());
       };
     },
+    connect: () => pool.connect(),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,7 +1,7 @@
 /**
  * @codedispatch/postgres: the storage of code dispatch on PostgreSQL (or the
  * embedded PGlite) through Kysely — schema and migrations, the
- * `AssignmentRepository` adapter, LISTEN/NOTIFY of changes — plus the
+ * `AssignmentRepository` adapter, the import writer, LISTEN/NOTIFY of changes — plus the
  * system clock and secure random source, and the command-line reading that
  * the project's commands share.
  */
@@ -12,6 +12,7 @@ export * from './outbox.table';
 export * from './migrations';
 export * from './connect';
 export * from './kysely-assignment-repository';
+export * from './legacy-import-writer';
 export * from './change-notifier';
 export * from './system';
 export * from './cli/command-line';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import {
-  isActive,
   newAssignment,
   type AreaId,
   type Assignment,
@@ -33,10 +32,10 @@ import { eventToPayload } from './outbox.table';
 const ASSIGNMENTS = 'code_dispatch.assignments';
 const ATTEMPTS = 'code_dispatch.driver_attempts';
 
-/** The unique indexes whose violation is an expected outcome, not a failure. */
 /** How often an insert runs again after its candidate was taken by a concurrent one. */
 const MAX_LOST_RACES = 4;
 
+/** The unique indexes whose violation is an expected outcome, not a failure. */
 const PROCESSING_DRIVER_INDEX = 'assignments_processing_driver_uq';
 const ACTIVE_CODE_INDEX = 'assignments_active_code_uq';
 
@@ -44,21 +43,6 @@ const plain = predicates();
 const aliased = predicates('a.');
 const active = sql.raw<boolean>(plain.active);
 const enterable = sql.raw<boolean>(plain.enterable);
-
-/** A legacy record the database refused (its active code or its driver is taken), or that breaks a rule of the table. */
-export interface ImportConflict {
-  readonly orderId: string;
-  readonly reason: string;
-}
-
-export interface ImportResult {
-  /** Records written. */
-  readonly inserted: number;
-  /** Records whose order_id was already present. */
-  readonly skipped: number;
-  /** Records neither written nor present; inserted + skipped + conflicts.length = records. */
-  readonly conflicts: readonly ImportConflict[];
-}
 
 const pgErrorOf = (e: unknown): { readonly code?: string; readonly constraint?: string } =>
   typeof e === 'object' && e !== null ? (e as { code?: string; constraint?: string }) : {};
@@ -481,105 +465,6 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
       .execute();
     return rows.map(rowToAssignment);
   }
-
-  /**
-   * Writes imported (legacy) records as they are, in one statement per call.
-   * An order_id already present is skipped (ON CONFLICT DO NOTHING); a record
-   * whose active code or processing driver is taken, or that breaks a rule of
-   * the table, is returned as a conflict. Never throws for the data.
-   */
-  /** Which of these orders already have a record (one query; the import's idempotence check). */
-  async existingOrderIds(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.db
-      .selectFrom(ASSIGNMENTS)
-      .select('order_id')
-      .where('order_id', '=', sql<string>`any(${[...ids]})`)
-      .execute();
-    return new Set(rows.map((r) => r.order_id));
-  }
-
-  async importLegacyAssignments(records: readonly Assignment[]): Promise<ImportResult> {
-    const conflicts: ImportConflict[] = [];
-    const valid: Assignment[] = [];
-    for (const record of records) {
-      const broken = ruleBroken(record);
-      if (broken === null) valid.push(record);
-      else conflicts.push({ orderId: record.orderId, reason: broken });
-    }
-    if (valid.length === 0) return { inserted: 0, skipped: 0, conflicts };
-
-    const batch = JSON.stringify(
-      valid.map((a, ord) => {
-        const r = assignmentToRow(a);
-        return { ...r, ord, changes: JSON.parse(r.changes) as unknown };
-      }),
-    );
-    const { rows: returned } = await sql<{ order_id: string; code: string }>`
-      insert into code_dispatch.assignments
-        (order_id, area_id, code, status, error_code, driver_id, park_db_id, user_id,
-         created_at, updated_at, expires_at, released_at, attempt, legacy, version, changes)
-      select order_id, area_id, code, status, error_code, driver_id, park_db_id, user_id,
-             created_at, updated_at, expires_at, released_at, attempt, legacy, version, changes
-      from jsonb_to_recordset(${batch}::jsonb) as r(
-        ord integer, order_id text, area_id text, code text, status text, error_code text, driver_id text,
-        park_db_id text, user_id text, created_at timestamptz, updated_at timestamptz, expires_at timestamptz,
-        released_at timestamptz, attempt integer, legacy boolean, version integer, changes jsonb)
-      order by ord
-      on conflict do nothing
-      returning order_id, code`.execute(this.db);
-
-    // Which record each returned row is (an order_id may come twice in a batch: the first written wins).
-    const writtenKeys = new Set(returned.map((r) => JSON.stringify([r.order_id, r.code])));
-    const writtenOrders = new Set(returned.map((r) => r.order_id));
-    const unplaced: Assignment[] = [];
-    for (const a of valid) {
-      const key = JSON.stringify([a.orderId, a.code]);
-      if (writtenKeys.delete(key)) continue;
-      unplaced.push(a);
-    }
-    const candidates = unplaced.filter((a) => !writtenOrders.has(a.orderId)).map((a) => a.orderId);
-    const present =
-      candidates.length === 0
-        ? new Set<string>()
-        : new Set(
-            (await this.db.selectFrom(ASSIGNMENTS).select('order_id').where('order_id', 'in', candidates).execute()).map(
-              (r) => r.order_id,
-            ),
-          );
-    const clashing = unplaced.filter((a) => !writtenOrders.has(a.orderId) && !present.has(a.orderId));
-    conflicts.push(...(await this.describeClashes(clashing)));
-    return { inserted: returned.length, skipped: unplaced.length - clashing.length, conflicts };
-  }
-
-  /** Why each of these records could not be inserted: who holds its code or its driver. */
-  private async describeClashes(records: readonly Assignment[]): Promise<ImportConflict[]> {
-    if (records.length === 0) return [];
-    const holders = await sql<{ area_id: string; code: string; order_id: string }>`
-      select a.area_id, a.code, a.order_id from code_dispatch.assignments a
-      join unnest(${records.map((r) => r.areaId)}::text[], ${records.map((r) => r.code)}::text[]) as k(area_id, code)
-        on a.area_id = k.area_id and a.code = k.code
-      where ${sql.raw(aliased.active)}`.execute(this.db);
-    const drivers = await sql<{ park_db_id: string; driver_id: string; order_id: string }>`
-      select a.park_db_id, a.driver_id, a.order_id from code_dispatch.assignments a
-      join unnest(${records.map((r) => r.driver?.parkDbId ?? '')}::text[], ${records.map((r) => r.driver?.driverId ?? '')}::text[])
-        as k(park_db_id, driver_id)
-        on a.park_db_id = k.park_db_id and a.driver_id = k.driver_id
-      where a.status = 'processing'`.execute(this.db);
-    const codeHolder = new Map(holders.rows.map((h) => [JSON.stringify([h.area_id, h.code]), h.order_id]));
-    const driverHolder = new Map(drivers.rows.map((h) => [JSON.stringify([h.park_db_id, h.driver_id]), h.order_id]));
-    return records.map((a) => {
-      const code = isActive(a) ? codeHolder.get(JSON.stringify([a.areaId, a.code])) : undefined;
-      if (code !== undefined)
-        return { orderId: a.orderId, reason: `code ${a.code} is already active in area ${a.areaId} (order ${code})` };
-      const busy =
-        a.status === 'processing' && a.driver !== null
-          ? driverHolder.get(JSON.stringify([a.driver.parkDbId, a.driver.driverId]))
-          : undefined;
-      if (busy !== undefined) return { orderId: a.orderId, reason: `the driver already has order ${busy} in processing` };
-      return { orderId: a.orderId, reason: 'refused by a unique index of code_dispatch.assignments' };
-    });
-  }
 }
 
 const attemptKey = (entry: AttemptEntry) => ({
@@ -596,24 +481,4 @@ const releaseStatement = (entry: AttemptEntry, condition: RawBuilder<boolean>): 
     update code_dispatch.driver_attempts set failures = failures[:${at} - 1] || failures[${at} + 1:]
     where area_id = ${key.area_id}::text and park_db_id = ${key.park_db_id}::text and driver_id = ${key.driver_id}::text
       and ${at} is not null and ${condition}`;
-};
-
-// eslint-disable-next-line no-control-regex
-const NUL = /\u0000/;
-
-/** The CHECK constraints of the table (and what `text` cannot hold), as a reason, or null when the record keeps them. */
-const ruleBroken = (a: Assignment): string | null => {
-  const texts = [a.orderId, a.areaId, a.code, a.userId, a.driver?.parkDbId, a.driver?.driverId];
-  if (texts.some((t) => t !== null && t !== undefined && NUL.test(t))) return 'a text field contains a NUL character';
-  if (a.orderId === '' || a.areaId === '' || a.code === '') return 'order_id, area_id and code must not be empty';
-  if ((a.errorCode !== null) !== (a.status === 'error')) return `status ${a.status} with error_code ${String(a.errorCode)}`;
-  if (a.status === 'processing' && a.driver === null) return 'status processing without a driver';
-  if ((a.releasedAt !== null) !== !isActive(a))
-    return a.releasedAt === null ? `final status ${a.status} without released_at` : `active status ${a.status} with released_at`;
-  if (!Number.isInteger(a.attempt) || a.attempt < 0) return `attempt ${a.attempt}`;
-  if (!Number.isInteger(a.version) || a.version < 1) return `version ${a.version}`;
-  for (const d of [a.createdAt, a.updatedAt, a.expiresAt, a.releasedAt]) {
-    if (d !== null && Number.isNaN(d.getTime())) return 'an invalid date';
-  }
-  return null;
 };

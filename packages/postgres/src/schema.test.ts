@@ -1,6 +1,6 @@
 import { Migrator, sql, type Insertable, type Kysely } from 'kysely';
 import * as E from 'fp-ts/Either';
-import { areaId, driver, newAssignment, orderId, transition, type Assignment } from '@codedispatch/core';
+import { areaId, driver, orderId, transition, type Assignment } from '@codedispatch/core';
 import type { AssignmentsTable } from './assignments.table';
 import type { Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
@@ -13,7 +13,7 @@ import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } f
 /*
  * The database enforces SPEC §3 by itself: statements that bypass the
  * repository and break an invariant fail with 23505 (unique) or 23514
- * (check). Also here: the stored JSON shapes, the import, and what only the
+ * (check). Also here: the stored JSON shapes, and what only the
  * PostgreSQL adapter does.
  */
 
@@ -21,7 +21,6 @@ const T0 = new Date('2026-11-26T10:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 const LONG_AGO = new Date('2000-01-01T00:00:00.000Z');
 const D1 = driver('park1', 'd1');
-const D2 = driver('park1', 'd2');
 
 type Row = Insertable<AssignmentsTable>;
 
@@ -403,60 +402,6 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
       });
     });
   }
-
-  describe('importLegacyAssignments', () => {
-    const legacy = (id: string, code: string, overrides: Partial<Assignment> = {}): Assignment => ({
-      ...newAssignment({ ...draft(id), code }),
-      userId: null,
-      legacy: true,
-      changes: [{ at: T0, from: null, to: overrides.status ?? 'pending', actor: { kind: 'system' }, reason: 'imported' }],
-      ...overrides,
-    });
-
-    it('writes the records as they are, and skips orders already present', async () => {
-      const repo = new KyselyAssignmentRepository(db);
-      const records = [
-        legacy('L1', '482913'),
-        legacy('L2', 'AB 12', { status: 'processing', driver: D1, attempt: 1 }),
-        legacy('L3', '482913', { status: 'assigned', driver: D2, attempt: 1, releasedAt: at(5) }),
-        legacy('L4', '77', { status: 'error', errorCode: 'expired', releasedAt: at(1800) }),
-      ];
-      expect(await repo.importLegacyAssignments(records)).toEqual({ inserted: 4, skipped: 0, conflicts: [] });
-      for (const r of records) expect(await repo.findByOrder(r.orderId)).toEqual(r);
-      expect(await repo.importLegacyAssignments(records)).toEqual({ inserted: 0, skipped: 4, conflicts: [] });
-      expect(await repo.importLegacyAssignments([])).toEqual({ inserted: 0, skipped: 0, conflicts: [] });
-    });
-
-    it('reports clashes and broken records as conflicts, without throwing, and writes the rest', async () => {
-      const repo = new KyselyAssignmentRepository(db);
-      await repo.importLegacyAssignments([
-        legacy('L1', '111'),
-        legacy('L2', '222', { status: 'processing', driver: D1, attempt: 1 }),
-      ]);
-
-      const result = await repo.importLegacyAssignments([
-        legacy('A', '111'), // active code held by L1
-        legacy('B', '333', { status: 'processing', driver: D1, attempt: 1 }), // driver busy with L2
-        legacy('C', '444'),
-        legacy('D', '444'), // same active code as C, in the same batch
-        legacy('C', '555'), // same order as C, in the same batch: skipped
-        legacy('E', '666', { status: 'assigned', driver: D2, releasedAt: null }), // breaks a check
-        legacy('F', '111', { status: 'error', errorCode: 'expired', releasedAt: at(1800) }), // final: no clash
-        legacy('L1', '999'), // present: skipped
-      ]);
-      expect(result.inserted).toBe(2);
-      expect(result.skipped).toBe(2);
-      expect(result.conflicts).toEqual([
-        { orderId: 'E', reason: 'final status assigned without released_at' },
-        { orderId: 'A', reason: 'code 111 is already active in area svo_d (order L1)' },
-        { orderId: 'B', reason: 'the driver already has order L2 in processing' },
-        { orderId: 'D', reason: 'code 444 is already active in area svo_d (order C)' },
-      ]);
-      expect((await repo.findByOrder(orderId('C')))?.code).toBe('444');
-      expect(await repo.findByOrder(orderId('F'))).not.toBeNull();
-      expect(await repo.findByOrder(orderId('A'))).toBeNull();
-    });
-  });
 });
 
 describe('migration 2026_12_05_0002_driver_attempts', () => {

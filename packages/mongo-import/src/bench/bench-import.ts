@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { Client } from 'pg';
 import { testConfig } from '@codedispatch/core/testing';
 import {
-  KyselyAssignmentRepository,
+  LegacyImportWriter,
   migrateToLatest,
   openDatabase,
   readCommandLine,
@@ -31,8 +31,8 @@ import { generateDump, type GeneratedDump } from './generate-dump';
  *     DATABASE_URL itself, whose imported rows carry a prefix of this run and
  *     are deleted afterwards unless --keep.
  * Each import runs in a process of its own (so that one's memory does not
- * count in the next one's); it prints documents/s and its peak RSS, sampled
- * every 100 ms.
+ * count in the next one's); it prints documents/s, its peak RSS (the
+ * kernel's maxrss of the process) and its CPU time.
  *
  *   npx tsx --tsconfig tsconfig.jest.json packages/mongo-import/src/bench/bench-import.ts [N] [--only pipeline|pglite|postgres] [--keep]
  */
@@ -58,10 +58,14 @@ const postgresTarget = (name: string, databaseUrl: string | undefined): Target =
   async open(prefix) {
     const database = await openDatabase(databaseUrl !== undefined ? { databaseUrl } : { pgliteDataDir: 'memory' });
     await migrateToLatest(database.db);
+    const writer = new LegacyImportWriter(database);
     return {
-      sink: postgresSink(new KyselyAssignmentRepository(database.db)),
+      sink: postgresSink(writer),
       target: name,
-      close: () => database.close(),
+      close: async () => {
+        await writer.close();
+        await database.close();
+      },
       cleanup: async () => {
         await sql`delete from code_dispatch.assignments where order_id like ${`${prefix}%`}`.execute(database.db);
       },
@@ -106,19 +110,17 @@ const freshDatabaseTarget = (name: string, adminUrl: string): Target => ({
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** Peak RSS while `work` runs, sampled every 100 ms. */
-const withPeakRss = async <T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number }> => {
-  let peakRss = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 100);
-  try {
-    const result = await work();
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    return { result, peakRss };
-  } finally {
-    clearInterval(timer);
-  }
+/**
+ * What `work` costs the process: CPU time, and the peak RSS, as the kernel
+ * counts it (getrusage's maxrss: a sampler misses the peaks of the passes
+ * that never give the event loop a turn). The peak is the process's whole
+ * life, its start included; each target runs in a fresh process.
+ */
+const measured = async <T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number; cpuSeconds: number }> => {
+  const cpu = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(cpu);
+  return { result, peakRss: process.resourceUsage().maxRSS * 1024, cpuSeconds: (used.user + used.system) / 1e6 };
 };
 
 const runTarget = async (
@@ -131,7 +133,11 @@ const runTarget = async (
   try {
     const rssBefore = process.memoryUsage().rss;
     const started = process.hrtime.bigint();
-    const { result: report, peakRss } = await withPeakRss((): Promise<ImportReport> =>
+    const {
+      result: report,
+      peakRss,
+      cpuSeconds,
+    } = await measured((): Promise<ImportReport> =>
       importMongoDump({
         codes: dump.codes,
         assignments: dump.assignments,
@@ -144,7 +150,7 @@ const runTarget = async (
     const { records_by_unknown_area: _byArea, ...counts } = report;
     process.stdout.write(
       `${target.name}: ${report.read} documents in ${seconds.toFixed(1)} s = ${Math.round(report.read / seconds)} documents/s; ` +
-        `peak RSS ${mb(peakRss)} (${mb(rssBefore)} before)\n` +
+        `peak RSS ${mb(peakRss)} (${mb(rssBefore)} before); CPU of this process ${cpuSeconds.toFixed(1)} s\n` +
         `  ${JSON.stringify(counts)}\n`,
     );
     if (!keep) await opened.cleanup?.();
@@ -178,7 +184,8 @@ const COMMAND = {
 Generates a dump of N documents (default 1000000) and imports it into each
 target, each in a process of its own: pipeline (no writes), pglite (in
 memory), postgres (a fresh database on TEST_DATABASE_URL, else DATABASE_URL;
-left out when neither is set). Prints documents/s and the peak RSS.
+left out when neither is set). Prints documents/s, the peak RSS and the CPU
+time of each import's process.
 
   N                 documents to generate (default 1000000)
   --only <target>   one target: pipeline, pglite or postgres

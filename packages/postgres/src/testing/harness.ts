@@ -1,5 +1,6 @@
 import { InMemoryAssignmentRepository } from '@codedispatch/core/testing';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
+import { LegacyImportWriter } from '../legacy-import-writer';
 import { payloadToEvent } from '../outbox.table';
 import type { RepositoryUnderTest, WrittenEvent } from './repository-contract';
 import type { TestDatabase } from './test-database';
@@ -40,8 +41,13 @@ export const kyselyUnderTest = async (database: TestDatabase): Promise<Repositor
       database.dialect === 'postgres' ? new KyselyAssignmentRepository((await database.connectAgain()).db) : repo,
     outbox: () => readOutbox(database),
     seed: async (records) => {
-      const result = await repo.importLegacyAssignments(records);
-      if (result.inserted !== records.length) throw new Error(`seed refused: ${JSON.stringify(result)}`);
+      const writer = new LegacyImportWriter(database.handle);
+      try {
+        const result = await writer.write(records);
+        if (result.inserted !== records.length) throw new Error(`seed refused: ${JSON.stringify(result)}`);
+      } finally {
+        await writer.close();
+      }
     },
     close: async () => undefined,
   };
