@@ -21,6 +21,7 @@ const T0 = new Date('2026-11-26T10:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 const LONG_AGO = new Date('2000-01-01T00:00:00.000Z');
 const D1 = driver('park1', 'd1');
+const D2 = driver('park1', 'd2');
 
 type Row = Insertable<AssignmentsTable>;
 
