@@ -92,6 +92,47 @@ export const assignmentToRow = (a: Assignment): NewAssignmentRow => ({
   changes: JSON.stringify(a.changes.map(changeToJson)),
 });
 
+// --------------------------------------------------------------------- COPY
+
+/** The columns of `assignmentToCopyRow`, in its order. */
+export const COPY_COLUMNS = [
+  'order_id',
+  'area_id',
+  'code',
+  'status',
+  'error_code',
+  'driver_id',
+  'park_db_id',
+  'user_id',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'released_at',
+  'attempt',
+  'legacy',
+  'version',
+  'changes',
+] as const satisfies readonly (keyof NewAssignmentRow)[];
+
+const COPY_NULL = '\\N';
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyText = (s: string): string => (COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] ?? c) : s);
+const copyTextOrNull = (s: string | null | undefined): string => (s === null || s === undefined ? COPY_NULL : copyText(s));
+const copyTime = (d: Date | null): string => (d === null ? COPY_NULL : d.toISOString());
+
+/**
+ * The row of `assignmentToRow` as one line of COPY's text format (COPY …
+ * FROM STDIN): tab-separated in `COPY_COLUMNS` order, `\N` for null,
+ * backslash, tab, newline and carriage return escaped.
+ */
+export const assignmentToCopyRow = (a: Assignment): string =>
+  `${copyText(a.orderId)}\t${copyText(a.areaId)}\t${copyText(a.code)}\t${a.status}\t${a.errorCode ?? COPY_NULL}\t` +
+  `${copyTextOrNull(a.driver?.driverId)}\t${copyTextOrNull(a.driver?.parkDbId)}\t${copyTextOrNull(a.userId)}\t` +
+  `${copyTime(a.createdAt)}\t${copyTime(a.updatedAt)}\t${copyTime(a.expiresAt)}\t${copyTime(a.releasedAt)}\t` +
+  `${a.attempt}\t${a.legacy ? 't' : 'f'}\t${a.version}\t${copyText(JSON.stringify(a.changes.map(changeToJson)))}\n`;
+
 // --------------------------------------------------------------- predicates
 
 const literal = (s: string): string => {

@@ -4,7 +4,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isActive, type Assignment } from '@codedispatch/core';
-import { assignmentToRow, predicates, type NewAssignmentRow } from './assignments.table';
+import { assignmentToCopyRow, assignmentToRow, COPY_COLUMNS, predicates } from './assignments.table';
 import type { DatabaseHandle } from './connect';
 import type { Database } from './database';
 
@@ -48,25 +48,8 @@ export interface ImportResult {
 
 const ASSIGNMENTS = 'code_dispatch.assignments';
 const STAGE = 'pg_temp.legacy_import_batch';
-const COLUMNS = [
-  'order_id',
-  'area_id',
-  'code',
-  'status',
-  'error_code',
-  'driver_id',
-  'park_db_id',
-  'user_id',
-  'created_at',
-  'updated_at',
-  'expires_at',
-  'released_at',
-  'attempt',
-  'legacy',
-  'version',
-  'changes',
-] as const satisfies readonly (keyof NewAssignmentRow)[];
-const COLUMN_LIST = COLUMNS.join(', ');
+/** The columns of every statement here: those of a COPY row. */
+const COLUMN_LIST = COPY_COLUMNS.join(', ');
 const COLUMN_TYPES = `order_id text, area_id text, code text, status text, error_code text, driver_id text,
   park_db_id text, user_id text, created_at timestamptz, updated_at timestamptz, expires_at timestamptz,
   released_at timestamptz, attempt integer, legacy boolean, version integer`;
@@ -158,7 +141,7 @@ export class LegacyImportWriter {
     const batch = `[${records.map((a, ord) => JSON.stringify({ ...assignmentToRow(a), ord })).join(',')}]`;
     const returned = await this.run<Written>(
       `insert into ${ASSIGNMENTS} (${COLUMN_LIST})
-       select ${COLUMNS.map((c) => (c === 'changes' ? 'changes::jsonb' : c)).join(', ')}
+       select ${COPY_COLUMNS.map((c) => (c === 'changes' ? 'changes::jsonb' : c)).join(', ')}
        from jsonb_to_recordset($1::jsonb) as r(ord integer, ${COLUMN_TYPES}, changes text)
        order by ord
        on conflict do nothing
@@ -256,29 +239,13 @@ const kyselyRun =
   async <R>(text: string, values: readonly unknown[]) =>
     (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows as R[];
 
-// ------------------------------------------------------------------ COPY text
+// ------------------------------------------------------------------ COPY
 
-/** COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
-const copyValue = (v: string | number | boolean | Date | null): string => {
-  if (v === null) return '\\N';
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v !== 'string') return String(v);
-  return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] ?? c) : v;
-};
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** The batch as COPY text rows, the columns in `COLUMNS` order. */
+/** The batch as COPY text rows, the columns in `COPY_COLUMNS` order. */
 const copyRows = (records: readonly Assignment[]): string => {
-  const lines: string[] = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const row = assignmentToRow(records[i] as Assignment);
-    const fields: string[] = [];
-    for (const column of COLUMNS) fields.push(copyValue(row[column] ?? null));
-    lines[i] = `${fields.join('\t')}\n`;
-  }
-  return lines.join('');
+  let rows = '';
+  for (const record of records) rows += assignmentToCopyRow(record);
+  return rows;
 };
 
 /** COPY … FROM STDIN of `rows` (COPY's text format) on this connection. */
