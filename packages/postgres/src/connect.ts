@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Database } from './database';
+import { prepareRepeatedStatements } from './prepared-statements';
 
 /*
  * Opening the database: a real PostgreSQL server through a pg.Pool when a URL
@@ -22,6 +23,13 @@ export interface OpenDatabaseOptions {
    * a free one of the pool) before it fails. Default 3000 ms.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * Statements the process repeats are prepared on each connection (parsed
+   * and planned once, see `prepareRepeatedStatements`). Default true; false
+   * behind a pooler that cannot keep prepared statements (PgBouncer before
+   * 1.21 in transaction mode).
+   */
+  readonly preparedStatements?: boolean;
   /** Errors of idle connections and of the LISTEN connection (which reconnects by itself); for logging. */
   readonly onError?: (error: unknown) => void;
 }
@@ -77,9 +85,12 @@ const ping = async (db: Kysely<Database>): Promise<boolean> => {
 const openPostgres = async (databaseUrl: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
   const onError = options.onError ?? (() => undefined);
   const connectionTimeoutMillis = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const pool = guardedPool(
-    new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis }),
-    onError,
+  const pool = preparing(
+    guardedPool(
+      new Pool({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis }),
+      onError,
+    ),
+    options,
   );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new PgListener({ connectionString: databaseUrl, connectionTimeoutMillis }, onError);
@@ -112,6 +123,9 @@ const guardedPool = (pool: Pool, onError: (error: unknown) => void): Pool => {
   pool.on('error', () => undefined);
   return pool;
 };
+
+const preparing = (pool: Pool, options: OpenDatabaseOptions): Pool =>
+  options.preparedStatements === false ? pool : prepareRepeatedStatements(pool);
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 10_000;
@@ -258,7 +272,10 @@ const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle>
   if (!isMemory(dir)) mkdirSync(dir, { recursive: true });
   const pglite = isMemory(dir) ? await PGlite.create() : await PGlite.create(dir);
   // One PGlite is one session: never more than one connection.
-  const pool = guardedPool(new Pool({ ...createPgConfig(pglite), max: 1 }), options.onError ?? (() => undefined));
+  const pool = preparing(
+    guardedPool(new Pool({ ...createPgConfig(pglite), max: 1 }), options.onError ?? (() => undefined)),
+    options,
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
 

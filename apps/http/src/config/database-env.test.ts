@@ -22,6 +22,21 @@ describe('the database settings from the environment', () => {
     );
   });
 
+  it('read whether statements are prepared, and refuse anything but true or false', () => {
+    expect(databaseSettingsFromEnv({ DATABASE_PREPARED_STATEMENTS: 'false' })).toEqual(
+      E.right({ pgliteDataDir: './.data/pglite', preparedStatements: false }),
+    );
+    expect(databaseSettingsFromEnv({ DATABASE_PREPARED_STATEMENTS: 'true' })).toEqual(
+      E.right({ pgliteDataDir: './.data/pglite', preparedStatements: true }),
+    );
+    expect(databaseSettingsFromEnv({ DATABASE_PREPARED_STATEMENTS: 'no', DATABASE_POOL_SIZE: '0' })).toEqual(
+      E.left([
+        { path: 'DATABASE_POOL_SIZE', message: 'expected a positive integer, got "0"' },
+        { path: 'DATABASE_PREPARED_STATEMENTS', message: 'expected true or false, got "no"' },
+      ]),
+    );
+  });
+
   it.each(['0', '-1', '1.5', 'ten', ' 10', '1e3', '0x10', '99999999999999999999'])(
     'refuse %j as a pool size or a timeout, naming both variables at once',
     (bad) => {
