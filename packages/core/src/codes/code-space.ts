@@ -1,4 +1,5 @@
 import type { GeneratorSettings } from '../config/config';
+import type { CodeRandom } from '../ports';
 import { complete, formatOrThrow, hasValidCheck, isDecimalAlphabet, type CodeFormat } from './format';
 
 /**
@@ -101,6 +102,30 @@ const payloadAt = (format: CodeFormat, index: number): string[] => {
     rest = Math.floor(rest / base);
   }
   return payload;
+};
+
+/** The largest bound `CodeRandom.int` takes (the port's contract). */
+const MAX_DRAW_BOUND = 2 ** 48 - 1;
+
+/**
+ * Draws a random code as one number, its payload index, when the space has
+ * fewer than 2^48 payloads: one draw per code instead of one per character,
+ * equally uniform (every payload index is equally likely, as every character
+ * is when drawn one by one). Gives null for a trivial code that may not be
+ * issued, and undefined (the function) for a larger space, which is drawn
+ * character by character.
+ */
+export const indexDrawer = (settings: GeneratorSettings): ((random: CodeRandom) => string | null) | undefined => {
+  const format = formatOrThrow(settings);
+  const { payloads, skipped } = spaceOf(format);
+  if (payloads > MAX_DRAW_BOUND) return undefined;
+  const skip = new Set(skipped);
+  return (random) => {
+    const index = random.int(payloads);
+    if (!Number.isInteger(index) || index < 0 || index >= payloads)
+      throw new Error(`CodeRandom.int(${payloads}) returned ${index}`);
+    return skip.has(index) ? null : complete(format, payloadAt(format, index));
+  };
 };
 
 /** How many characters are drawn; the check character follows. */

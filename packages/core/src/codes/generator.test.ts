@@ -127,6 +127,34 @@ describe('generateCandidates', () => {
     for (const n of counts.values()) expect(Math.abs(n - 1000)).toBeLessThan(160);
   });
 
+  it('draws a code of a space under 2^48 as one number, uniform over the payloads', () => {
+    // 100 payloads of two digits (the check digit follows), one draw each.
+    const s = settings({ length: 3, forbidTrivial: false, group: [3] });
+    let draws = 0;
+    const counting = seeded(11);
+    const counted: CodeRandom = {
+      int: (bound) => {
+        draws++;
+        expect(bound).toBe(100);
+        return counting.int(bound);
+      },
+    };
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 200; i++) {
+      const [code] = generateCandidates(s, counted, 1) as [string];
+      expect(isValidCode(s, code)).toBe(true);
+      counts.set(code.slice(0, 2), (counts.get(code.slice(0, 2)) ?? 0) + 1);
+    }
+    expect(draws).toBe(200);
+    for (let i = 0; i < 19_800; i++) {
+      const [code] = generateCandidates(s, counting, 1) as [string];
+      counts.set(code.slice(0, 2), (counts.get(code.slice(0, 2)) ?? 0) + 1);
+    }
+    // 20 000 codes over 100 payloads: 200 each, give or take a few standard deviations (~14).
+    expect(counts.size).toBe(100);
+    for (const n of counts.values()) expect(Math.abs(n - 200)).toBeLessThan(70);
+  });
+
   it('refuses a random source that breaks its contract, and invalid settings', () => {
     expect(() => generateCandidates(DEFAULT_GENERATOR, { int: (bound) => bound }, 1)).toThrow('returned 10');
     expect(() => generateCandidates(settings({ alphabet: 'ABCDEFGHIJ' }), seeded(1), 1)).toThrow('invalid generator settings');
