@@ -195,21 +195,39 @@ export class OutboxRelay {
       if (group === undefined) byOrder.set(row.order_id, [row]);
       else group.push(row);
     }
-    let delivered = 0;
     let failed = exhausted.length;
+    const acknowledged: { readonly row: ClaimedRow; readonly ms: number }[] = [];
     const outcomes = await Promise.allSettled(
       [...byOrder.values()].map(async (group) => {
         for (const [i, row] of group.entries()) {
           // Never start a delivery the lease may not cover: hand the rest back while they are still ours.
           if (Date.now() - claimedAt > this.startBudgetMs) return this.release(group.slice(i));
-          if (await this.deliver(row)) delivered++;
+          const outcome = await this.deliver(row);
+          if (outcome.delivered) acknowledged.push({ row, ms: outcome.ms });
           else failed++;
         }
       }),
     );
+    await this.markDelivered(acknowledged);
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
-    return { claimed: rows.length, delivered, failed };
+    return { claimed: rows.length, delivered: acknowledged.length, failed };
+  }
+
+  /**
+   * One statement for the batch's acknowledged events (one per event cost
+   * the database as much as the code entry that made it). Marked even if the
+   * lease ran out meanwhile: the events were delivered.
+   */
+  private async markDelivered(acknowledged: readonly { readonly row: ClaimedRow; readonly ms: number }[]): Promise<void> {
+    if (acknowledged.length === 0) return;
+    await this.db
+      .updateTable(TABLE)
+      .set({ delivered_at: sql<Date>`now()`, locked_until: null })
+      .where('id', '=', sql<string>`any(${acknowledged.map((a) => String(a.row.id))}::bigint[])`)
+      .where('delivered_at', 'is', null)
+      .execute();
+    for (const { row, ms } of acknowledged) this.notice({ kind: 'delivered', eventId: row.event_id, attempts: row.attempts, ms });
   }
 
   /** Outbox depth and lag, for metrics. */
@@ -316,8 +334,11 @@ export class OutboxRelay {
     return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
   }
 
-  /** Deliver one claimed row and record the outcome; true when acknowledged. */
-  private async deliver(row: ClaimedRow): Promise<boolean> {
+  /**
+   * Deliver one claimed row; a failure is recorded at once, an
+   * acknowledgement is the batch's to mark (`markDelivered`).
+   */
+  private async deliver(row: ClaimedRow): Promise<{ readonly delivered: boolean; readonly ms: number }> {
     const started = Date.now();
     try {
       const event: OutboxEvent = { eventId: row.event_id, payload: row.payload, attempts: row.attempts - 1 };
@@ -342,17 +363,9 @@ export class OutboxRelay {
         .where('delivered_at', 'is', null)
         .execute();
       this.notice({ kind: 'failed', eventId: row.event_id, attempts: row.attempts, error, dead });
-      return false;
+      return { delivered: false, ms: Date.now() - started };
     }
-    // Marked even if the lease ran out meanwhile: the event was delivered.
-    await this.db
-      .updateTable(TABLE)
-      .set({ delivered_at: sql<Date>`now()`, locked_until: null })
-      .where('id', '=', row.id)
-      .where('delivered_at', 'is', null)
-      .execute();
-    this.notice({ kind: 'delivered', eventId: row.event_id, attempts: row.attempts, ms: Date.now() - started });
-    return true;
+    return { delivered: true, ms: Date.now() - started };
   }
 
   /** Hand claimed rows back untried (the attempt is not counted). */
