@@ -44,7 +44,21 @@ const compareSettings = () => ({
   seed: num('BENCH_SEED', 200_000),
   seedPglite: num('BENCH_SEED_PGLITE', 30_000),
   withPglite: process.env.BENCH_PGLITE !== '0',
+  paths: pathsToRun(),
 });
+
+/** BENCH_PATHS: the paths to load (default all), for a quicker look at one. */
+const pathsToRun = (): readonly PathName[] => {
+  const asked = (process.env.BENCH_PATHS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (asked.length === 0) return PATHS;
+  const unknown = asked.filter((p) => !(PATHS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_PATHS: unknown path(s) ${unknown.join(', ')}; the paths are ${PATHS.join(', ')}`);
+  return PATHS.filter((p) => asked.includes(p));
+};
 
 /** The service's req/s ÷ bare express's must reach this, on every path. */
 const TARGET_RPS_RATIO = 0.75;
@@ -245,7 +259,7 @@ const startTargets = async (s: ReturnType<typeof compareSettings>, configPath: s
 const cpuOf = (t: TargetSummary | undefined): number => (t === undefined ? NaN : t.appCpuMs + t.dbCpuMs);
 
 const summarise = (runs: readonly Run[], statements: (id: TargetId, path: PathName) => number): PathReport[] =>
-  PATHS.map((path) => {
+  PATHS.filter((path) => runs.some((r) => r.path === path)).map((path) => {
     const targets: Partial<Record<TargetId, TargetSummary>> = {};
     for (const id of TARGET_IDS) {
       const mine = runs.filter((r) => r.path === path && r.target === id);
@@ -305,7 +319,7 @@ export const runCompare = async (): Promise<CompareReport> => {
   let report: CompareReport;
   try {
     for (let round = 1; round <= s.rounds; round++) {
-      for (const [p, path] of PATHS.entries()) {
+      for (const [p, path] of s.paths.entries()) {
         // Take turns: each path, and each round, starts with another target.
         const order = targets.map((_, i) => targets[(i + p + round - 1) % targets.length] as Target);
         for (const t of order) {

@@ -58,6 +58,7 @@ Takes no options; the environment sets the run:
   BENCH_CONNECTIONS=16     autocannon connections (and pgbench clients)
   BENCH_SEED=200000        orders seeded per consuming path (BENCH_SEED_PGLITE=30000 on PGlite)
   BENCH_PGLITE=1           0 leaves the service on PGlite out
+  BENCH_PATHS=create,assign,status,lookup   the paths compare loads
   BENCH_PGBENCH            pgbench binary (default /usr/lib/postgresql/15/bin/pgbench)
 
   mixed:
