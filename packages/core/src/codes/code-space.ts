@@ -1,6 +1,6 @@
 import type { GeneratorSettings } from '../config/config';
 import type { CodeRandom } from '../ports';
-import { complete, formatOrThrow, hasValidCheck, isDecimalAlphabet, type CodeFormat } from './format';
+import { completePositions, formatOrThrow, hasValidCheck, isDecimalAlphabet, type CodeFormat } from './format';
 
 /**
  * The code space: every payload of `payloadLength` alphabet characters, read
@@ -93,15 +93,16 @@ const wrap = (n: number, modulus: number): number => {
   return rest < 0 ? rest + modulus : rest;
 };
 
-const payloadAt = (format: CodeFormat, index: number): string[] => {
+/** The code of payload number `index` (below the enumerable size), check character appended. */
+const codeOfIndex = (format: CodeFormat, index: number): string => {
   const base = format.chars.length;
-  const payload = new Array<string>(format.payloadLength);
+  const positions = new Array<number>(format.payloadLength);
   let rest = index;
   for (let i = format.payloadLength - 1; i >= 0; i--) {
-    payload[i] = format.chars[rest % base] ?? '';
+    positions[i] = rest % base;
     rest = Math.floor(rest / base);
   }
-  return payload;
+  return completePositions(format, positions);
 };
 
 /** The largest bound `CodeRandom.int` takes (the port's contract). */
@@ -124,7 +125,7 @@ export const indexDrawer = (settings: GeneratorSettings): ((random: CodeRandom) 
     const index = random.int(payloads);
     if (!Number.isInteger(index) || index < 0 || index >= payloads)
       throw new Error(`CodeRandom.int(${payloads}) returned ${index}`);
-    return skip.has(index) ? null : complete(format, payloadAt(format, index));
+    return skip.has(index) ? null : codeOfIndex(format, index);
   };
 };
 
@@ -137,7 +138,7 @@ export const payloadLength = (settings: GeneratorSettings): number => formatOrTh
  */
 export const codeAt = (settings: GeneratorSettings, index: number): string => {
   const format = formatOrThrow(settings);
-  return complete(format, payloadAt(format, wrap(index, spaceOf(format).enumerable)));
+  return codeOfIndex(format, wrap(index, spaceOf(format).enumerable));
 };
 
 /**
@@ -167,7 +168,7 @@ export const candidatesFromIndex = (settings: GeneratorSettings, start: number, 
   const skip = new Set(skipped);
   const out: string[] = [];
   while (out.length < wanted) {
-    if (!skip.has(index)) out.push(complete(format, payloadAt(format, index)));
+    if (!skip.has(index)) out.push(codeOfIndex(format, index));
     index = index + 1 === enumerable ? 0 : index + 1;
   }
   return out;

@@ -15,6 +15,8 @@ const DIGITS = '0123456789';
 export interface CheckCharacter {
   /** The check character of a payload whose characters are all in the alphabet. */
   readonly of: (payload: readonly string[]) => string;
+  /** The same, of a payload given by alphabet positions (generation's hot path: no lookups). */
+  readonly ofPositions: (positions: readonly number[]) => string;
 }
 
 /**
@@ -37,8 +39,12 @@ export const isDecimalAlphabet = (chars: readonly string[]): boolean =>
   chars.length === 10 && [...DIGITS].every((d) => chars.includes(d));
 
 /** Damm works on digit values, whatever order the alphabet lists them in. */
-const damm: CheckCharacter = {
-  of: (payload) => String(dammCheck(payload.map(Number))),
+const damm = (chars: readonly string[]): CheckCharacter => {
+  const values = chars.map(Number);
+  return {
+    of: (payload) => String(dammCheck(payload.map(Number))),
+    ofPositions: (positions) => String(dammCheck(positions.map((p) => values[p] ?? 0))),
+  };
 };
 
 /** A check computed on alphabet positions, as a check character. */
@@ -46,7 +52,10 @@ const byPosition = (
   check: (values: readonly number[]) => number,
   chars: readonly string[],
   position: ReadonlyMap<string, number>,
-): CheckCharacter => ({ of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '' });
+): CheckCharacter => ({
+  of: (payload) => chars[check(payload.map((c) => position.get(c) ?? 0))] ?? '',
+  ofPositions: (positions) => chars[check(positions)] ?? '',
+});
 
 const verhoeff = (chars: readonly string[], position: ReadonlyMap<string, number>): E.Either<string, CheckCharacter> =>
   pipe(
@@ -64,7 +73,7 @@ const checkCharacter = (
     case 'none':
       return E.right(null);
     case 'damm':
-      return isDecimalAlphabet(chars) ? E.right(damm) : E.left('damm needs the decimal alphabet 0123456789; use verhoeff');
+      return isDecimalAlphabet(chars) ? E.right(damm(chars)) : E.left('damm needs the decimal alphabet 0123456789; use verhoeff');
     case 'verhoeff':
       return verhoeff(chars, position);
     case 'luhn_mod_n':
@@ -152,6 +161,13 @@ export const formatOrThrow = (settings: GeneratorSettings): CodeFormat =>
       throw new Error(`invalid generator settings: ${problem}`);
     }),
   );
+
+/** The code of a payload given by alphabet positions, check character appended. */
+export const completePositions = (format: CodeFormat, positions: readonly number[]): string => {
+  let code = '';
+  for (const p of positions) code += format.chars[p] ?? '';
+  return format.check === null ? code : code + format.check.ofPositions(positions);
+};
 
 /** A payload with its check character appended. */
 export const complete = (format: CodeFormat, payload: readonly string[]): string =>
