@@ -29,7 +29,39 @@ describe('CodeIssuer in a large space', () => {
     const issued = await new CodeIssuer(repository, new SeededCodeRandom(1)).issue(area, draft('o1'));
     expect(E.isRight(issued) && issued.right.kind).toBe('inserted');
     if (E.isRight(issued)) expect(E.isRight(parseCode(generator, issued.right.assignment.code))).toBe(true);
-    expect(batches).toEqual([128, 1024, 4096]);
+    expect(batches).toEqual([16, 1024, 4096]);
+  });
+
+  it("sizes an area's first batch by how its last ones fared: 128 after a miss, halved after 64 finds in a row", async () => {
+    const repository = new InMemoryAssignmentRepository();
+    const insert = repository.insertWithFreshCode.bind(repository);
+    const firstBatches: number[] = [];
+    let missNext = false;
+    let fresh = true;
+    repository.insertWithFreshCode = async (d, candidates, cutoff) => {
+      if (fresh) firstBatches.push(candidates.length);
+      fresh = false;
+      if (missNext) {
+        missNext = false;
+        return { kind: 'all_taken' };
+      }
+      return insert(d, candidates, cutoff);
+    };
+    const issuer = new CodeIssuer(repository, new SeededCodeRandom(1));
+    const other = { ...draft('x'), areaId: areaId('other') };
+    let n = 0;
+    const create = async (missFirst = false, d: AssignmentDraft = draft(`o${++n}`)) => {
+      fresh = true;
+      missNext = missFirst;
+      expect(E.isRight(await issuer.issue(area, d))).toBe(true);
+    };
+    await create();
+    await create(true); // its first batch misses: the next ones are 128
+    for (let i = 0; i < 64; i++) await create();
+    await create(); // 64 finds in a row: 64
+    await create(false, { ...other, orderId: orderId('x1') }); // another area keeps its own
+    expect(firstBatches.slice(0, 3)).toEqual([16, 16, 128]);
+    expect(firstBatches.slice(-3)).toEqual([128, 64, 16]);
   });
 
   it('answers code_space_exhausted when the count says the space is full', async () => {

@@ -5,8 +5,16 @@ import type { DomainError } from '../errors';
 import type { AssignmentDraft, AssignmentRepository, CodeRandom } from '../ports';
 import { candidatesFromIndex, codeSpaceSize, generateCandidates } from '../codes';
 
-/** Random candidates per round trip: at 95 % use, all 128 are taken with probability 0.14 %. */
-const FIRST_BATCH = 128;
+/**
+ * Random candidates in an area's first round trip: few while they find a free
+ * code (an area up to half full needs one or two; each costs a draw, a check
+ * character and a parameter), as many as at 95 % use need once they did not:
+ * all 128 are taken there with probability 0.14 %.
+ */
+const FIRST_BATCH_MIN = 16;
+const FIRST_BATCH_MAX = 128;
+/** First batches that found a free code before the area's next one is halved. */
+const SHRINK_AFTER = 64;
 const SECOND_BATCH = 1024;
 /** A space this small is tried whole, shuffled, in one round trip. */
 const SMALL_SPACE = 4096;
@@ -26,6 +34,9 @@ export type Issued =
  * space is reported as `code_space_exhausted` rather than looping.
  */
 export class CodeIssuer {
+  /** Per area: the size of the first batch, and how many in a row found a free code. A hint only, per instance. */
+  private readonly firstBatches = new Map<string, { size: number; found: number }>();
+
   constructor(
     private readonly repository: AssignmentRepository,
     private readonly random: CodeRandom,
@@ -37,8 +48,11 @@ export class CodeIssuer {
     const cutoff = new Date(draft.createdAt.getTime() - area.codeReuseCooldownS * 1000);
     const exhausted = E.left<DomainError>({ code: 'code_space_exhausted', areaId: draft.areaId });
 
-    for (const batch of this.batches(generator, size)) {
+    let first = true;
+    for (const batch of this.batches(generator, size, draft.areaId)) {
       const outcome = await this.repository.insertWithFreshCode(draft, batch, cutoff);
+      if (first && size > SMALL_SPACE) this.firstBatchFound(draft.areaId, outcome.kind !== 'all_taken');
+      first = false;
       if (outcome.kind !== 'all_taken') return E.right(outcome);
     }
     if (size <= SMALL_SPACE) {
@@ -67,14 +81,32 @@ export class CodeIssuer {
     return exhausted;
   }
 
-  private *batches(generator: GeneratorSettings, size: number): Generator<readonly string[]> {
+  private *batches(generator: GeneratorSettings, size: number, area: string): Generator<readonly string[]> {
     if (size <= SMALL_SPACE) {
       // Shuffled, so that codes of a small space are not issued in order.
       yield this.shuffle(candidatesFromIndex(generator, 0, size));
       return;
     }
-    yield generateCandidates(generator, this.random, FIRST_BATCH);
+    yield generateCandidates(generator, this.random, this.firstBatches.get(area)?.size ?? FIRST_BATCH_MIN);
     yield generateCandidates(generator, this.random, SECOND_BATCH);
+  }
+
+  /**
+   * A first batch all taken makes the area's next ones as large as at 95 %
+   * use at once; a run of them finding a free code halves it again, down to
+   * the minimum. At 95 % a first batch of 64 misses one time in 27, so a
+   * full area settles between 64 and 128.
+   */
+  private firstBatchFound(area: string, found: boolean): void {
+    const state = this.firstBatches.get(area) ?? { size: FIRST_BATCH_MIN, found: 0 };
+    if (!found) {
+      state.size = FIRST_BATCH_MAX;
+      state.found = 0;
+    } else if (++state.found >= SHRINK_AFTER && state.size > FIRST_BATCH_MIN) {
+      state.size = Math.max(FIRST_BATCH_MIN, state.size / 2);
+      state.found = 0;
+    }
+    this.firstBatches.set(area, state);
   }
 
   /** Fisher–Yates with the secure random port. */
