@@ -418,12 +418,46 @@ describe('migration 2026_12_05_0002_driver_attempts', () => {
           ('svo_d', 'park1', 'd1', 'code_not_found', ${at(20)}::timestamptz),
           ('svo_d', 'park1', 'd1', 'code_already_in_use', ${at(10)}::timestamptz),
           ('zenit', 'park1', 'd1', 'code_not_found', ${at(5)}::timestamptz)`.execute(handle.db);
-        expect(await migrateToLatest(handle.db)).toEqual({ applied: ['2026_12_05_0002_driver_attempts'] });
+        const moved = await migrator.migrateTo('2026_12_05_0002_driver_attempts');
+        expect(moved.error).toBeUndefined();
+        expect(moved.results?.map((r) => r.migrationName)).toEqual(['2026_12_05_0002_driver_attempts']);
         const rows = await handle.db.selectFrom('code_dispatch.driver_attempts').selectAll().orderBy('area_id').execute();
         expect(rows).toEqual([
           { area_id: 'svo_d', park_db_id: 'park1', driver_id: 'd1', failures: [at(10), at(20)] },
           { area_id: 'zenit', park_db_id: 'park1', driver_id: 'd1', failures: [at(5)] },
         ]);
+      } finally {
+        await handle.close();
+      }
+    },
+    OPEN_TIMEOUT_MS,
+  );
+});
+
+describe('migration 2026_12_06_0003_outbox_undelivered', () => {
+  it(
+    "claims the outbox's due rows through the undelivered rows' index, not past every delivered one, and migrates down",
+    async () => {
+      const handle = await openDatabase({ pgliteDataDir: 'memory' });
+      try {
+        await migrateToLatest(handle.db);
+        await sql`
+          insert into code_dispatch.outbox (order_id, type, payload, delivered_at)
+          select 'o' || g, 't', '{}'::jsonb, now() from generate_series(1, 5000) g`.execute(handle.db);
+        await sql`insert into code_dispatch.outbox (order_id, type, payload) values ('due', 't', '{}'::jsonb)`.execute(handle.db);
+        await sql`analyze code_dispatch.outbox`.execute(handle.db);
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`
+          explain select id from code_dispatch.outbox
+          where delivered_at is null and dead_at is null and available_at <= now()
+          order by id limit 50`.execute(handle.db);
+        expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('outbox_undelivered_idx');
+        const migrator = new Migrator({ db: handle.db, provider: migrationProvider, migrationTableSchema: SCHEMA });
+        expect((await migrator.migrateTo('2026_12_05_0002_driver_attempts')).error).toBeUndefined();
+        const { rows: indexes } = await sql<{ indexname: string }>`
+          select indexname from pg_indexes where schemaname = 'code_dispatch' and tablename = 'outbox' order by indexname`.execute(
+          handle.db,
+        );
+        expect(indexes.map((i) => i.indexname)).toEqual(['outbox_due_idx', 'outbox_event_id_key', 'outbox_pkey']);
       } finally {
         await handle.close();
       }
