@@ -61,6 +61,29 @@ const pgErrorOf = (e: unknown): { readonly code?: string; readonly constraint?: 
 export class KyselyAssignmentRepository implements AssignmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /**
+   * Runs a statement that a unique index may refuse by design (an expected
+   * outcome, caught by the caller). On its own it is one transaction, and a
+   * refusal leaves nothing behind. On a Kysely transaction of the embedder's,
+   * a failed statement would abort the whole transaction, their own writes
+   * included: there it runs in a savepoint, rolled back on failure, so the
+   * transaction goes on.
+   */
+  private async mayRefuse<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.db.isTransaction) return run();
+    await sql`savepoint code_dispatch_refusable`.execute(this.db);
+    let result: T;
+    try {
+      result = await run();
+    } catch (e) {
+      await sql`rollback to savepoint code_dispatch_refusable`.execute(this.db);
+      await sql`release savepoint code_dispatch_refusable`.execute(this.db);
+      throw e;
+    }
+    await sql`release savepoint code_dispatch_refusable`.execute(this.db);
+    return result;
+  }
+
   async findByOrder(orderId: OrderId): Promise<Assignment | null> {
     const row = await this.db.selectFrom(ASSIGNMENTS).selectAll().where('order_id', '=', orderId).executeTakeFirst();
     return row === undefined ? null : rowToAssignment(row);
@@ -228,7 +251,8 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
         : sql`,
         released as (${releaseStatement(entry, sql`exists (select 1 from upd)`)})`;
     try {
-      const { rows } = await sql<AssignmentRow>`
+      const { rows } = await this.mayRefuse(() =>
+        sql<AssignmentRow>`
         with upd as (
           update code_dispatch.assignments set
             area_id = ${set.area_id}::text,
@@ -248,7 +272,8 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
           where order_id = ${next.orderId}::text and version = ${write.expectedVersion}::integer
           returning *
         )${outbox}${released}
-        select upd.* from upd`.execute(this.db);
+        select upd.* from upd`.execute(this.db),
+      );
       const row = rows[0];
       return row === undefined ? { kind: 'conflict' } : { kind: 'applied', assignment: rowToAssignment(row) };
     } catch (e) {
@@ -312,7 +337,7 @@ export class KyselyAssignmentRepository implements AssignmentRepository {
     const actor = JSON.stringify(actorToJson({ kind: 'driver', driver: entry.driver }));
     let rows: (Partial<AssignmentRow> & { verdict: string; reserved: boolean; moved: boolean })[];
     try {
-      rows = await this.enterCodeStatement(entry, eventId, at, actor);
+      rows = await this.mayRefuse(() => this.enterCodeStatement(entry, eventId, at, actor));
     } catch (e) {
       // The driver's other entry committed a processing record after this statement's snapshot was taken
       // (entries of one driver wait for each other, but the wait comes after the snapshot): the unique
