@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { main as templateCli } from './cli/pglite-template';
 import { openDatabase } from './connect';
@@ -98,7 +99,7 @@ describe('the template cache', () => {
     async () => {
       const cache = fresh('cache-marked');
       mkdirSync(cache);
-      writeFileSync(pgliteTemplateFile(cache), marked);
+      writeFileSync(pgliteTemplateFile(cache), gzipSync(marked));
       const dir = fresh('from-marked');
       const onDisk = await createPglite(dir, cache);
       try {
@@ -129,12 +130,15 @@ describe('the template cache', () => {
       const cache = fresh('cache-other');
       mkdirSync(cache);
       const file = pgliteTemplateFile(cache);
-      const stale = [file.replace(/pglite-[^/]+-t(\d+)\.tar$/, 'pglite-0.0.1-t$1.tar'), file.replace(/-t\d+\.tar$/, '-t0.tar')];
-      for (const other of stale) writeFileSync(other, marked);
+      const stale = [
+        file.replace(/pglite-[^/]+-t(\d+)\.tar\.gz$/, 'pglite-0.0.1-t$1.tar.gz'),
+        file.replace(/-t\d+\.tar\.gz$/, '-t0.tar.gz'),
+      ];
+      for (const other of stale) writeFileSync(other, gzipSync(marked));
 
       const made = recordedStreams();
       expect(await templateCli([cache], made)).toBe(0);
-      expect(made.out).toMatch(/^pglite-template: made .*pglite-.*\.tar \(\d+ MiB\) in [\d.]+ s\n$/);
+      expect(made.out).toMatch(/^pglite-template: made .*pglite-.*\.tar\.gz \([\d.]+ MB\) in [\d.]+ s\n$/);
       expect(made.err).toBe('');
       expect(existsSync(file)).toBe(true);
       expect(readdirSync(cache).sort()).toEqual([...stale, file].map((f) => f.slice(cache.length + 1)).sort());
@@ -158,12 +162,33 @@ describe('the template cache', () => {
     async () => {
       const cache = fresh('cache-race');
       const [a, b] = await Promise.all([pgliteTemplate(cache), pgliteTemplate(cache)]);
-      const stored = readFileSync(pgliteTemplateFile(cache));
+      const stored = gunzipSync(readFileSync(pgliteTemplateFile(cache)));
       expect([a, b].some((t) => Buffer.compare(Buffer.from(t), stored) === 0)).toBe(true);
       expect(leftovers(cache)).toEqual([]);
       const pglite = await createPglite(fresh('from-race'), cache);
       try {
         expect((await pglite.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await pglite.close();
+      }
+    },
+    OPEN_TIMEOUT_MS,
+  );
+
+  it(
+    'holding a damaged file reports it, and makes and stores the template again',
+    async () => {
+      const cache = fresh('cache-damaged');
+      mkdirSync(cache);
+      const file = pgliteTemplateFile(cache);
+      writeFileSync(file, gzipSync(marked).subarray(0, 1000));
+      const reported: unknown[] = [];
+      const template = await pgliteTemplate(cache, (e) => reported.push(e));
+      expect(reported.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['Z_BUF_ERROR']);
+      expect(Buffer.compare(gunzipSync(readFileSync(file)), Buffer.from(template))).toBe(0);
+      const pglite = await createPglite(fresh('from-remade'), cache);
+      try {
+        expect(await hasMarker(pglite)).toBe(false);
       } finally {
         await pglite.close();
       }

@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 // PGlite is imported when needed (an ES module behind `import()`): its types are the ES module's.
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 
@@ -18,15 +19,16 @@ import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'im
  * A new PGlite database starts from a template instead of running initdb,
  * which costs seconds of WASM on a small machine. The template is a tarball
  * of a freshly initialised PGlite (PGlite's own `dumpDataDir`), made once per
- * installed PGlite version and kept in node_modules/.cache/codedispatch:
- * reinstalling the dependencies drops it, another PGlite version never finds
- * it. It holds no schema, so it cannot fall behind the migrations: they run
- * on the new database as on any other. `npm run build` makes it, so that the
- * first start of a fresh clone finds it; a start that finds none makes it.
+ * installed PGlite version and kept gzipped (40 MB become 5 MB, unpacked in
+ * some 70 ms) in node_modules/.cache/codedispatch: a clean install (`npm ci`)
+ * drops it, another PGlite version never finds it. It holds no schema, so it
+ * cannot fall behind the migrations: they run on the new database as on any
+ * other. `npm run build` makes it, so that the first start of a fresh clone
+ * finds it; a start that finds none makes it.
  *
  * A new data directory is written beside its final place and renamed into it,
  * so it appears whole or not at all; afterwards it is an ordinary PGlite data
- * directory. In memory, the template is PGlite's `loadDataDir`.
+ * directory. In memory, PGlite loads the template itself (`loadDataDir`).
  */
 
 /** Bumped when the way a template is made changes, so that older ones are not used. */
@@ -44,7 +46,7 @@ export const defaultTemplateCacheDir = (): string => join(pgliteInstall().nodeMo
 
 /** The template's file in `cacheDir` for the installed PGlite version. */
 export const pgliteTemplateFile = (cacheDir: string = defaultTemplateCacheDir()): string =>
-  join(cacheDir, `pglite-${pgliteInstall().version}-t${TEMPLATE_FORMAT}.tar`);
+  join(cacheDir, `pglite-${pgliteInstall().version}-t${TEMPLATE_FORMAT}.tar.gz`);
 
 /** initdb, in memory, then the data directory as an uncompressed tarball. */
 const makeTemplate = async (): Promise<Uint8Array> => {
@@ -64,7 +66,7 @@ const store = (file: string, template: Uint8Array): void => {
   mkdirSync(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
-    writeFileSync(partial, template);
+    writeFileSync(partial, gzipSync(template));
     renameSync(partial, file);
   } catch (e) {
     rmSync(partial, { force: true });
@@ -73,9 +75,10 @@ const store = (file: string, template: Uint8Array): void => {
 };
 
 /**
- * The template for the installed PGlite: read from `cacheDir`, else made now
- * and stored there. A cache that cannot be read or written is reported to
- * `onCacheError`, and the template made and used all the same.
+ * The template for the installed PGlite (an uncompressed tarball): read from
+ * `cacheDir`, else made now and stored there. A cache that cannot be read
+ * (or holds a damaged file) or written is reported to `onCacheError`, and the
+ * template made and used all the same.
  */
 export const pgliteTemplate = async (
   cacheDir: string = defaultTemplateCacheDir(),
@@ -83,7 +86,7 @@ export const pgliteTemplate = async (
 ): Promise<Uint8Array> => {
   const file = pgliteTemplateFile(cacheDir);
   try {
-    return readFileSync(file);
+    return gunzipSync(readFileSync(file));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') onCacheError(e);
   }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { defaultTemplateCacheDir, pgliteTemplate, pgliteTemplateFile } from '../pglite-template';
@@ -39,7 +39,7 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
   if (existsSync(file)) return 0;
   const started = performance.now();
   let failure: unknown;
-  const template = await pgliteTemplate(cacheDir, (e) => (failure = e));
+  await pgliteTemplate(cacheDir, (e) => (failure = e));
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
     io.stderr.write(
@@ -47,9 +47,9 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
     );
     return 0;
   }
-  const mib = (template.byteLength / 2 ** 20).toFixed(0);
+  const mb = (statSync(file).size / 1e6).toFixed(1);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  io.stdout.write(`${COMMAND.name}: made ${relative(process.cwd(), file)} (${mib} MiB) in ${seconds} s\n`);
+  io.stdout.write(`${COMMAND.name}: made ${relative(process.cwd(), file)} (${mb} MB) in ${seconds} s\n`);
   return 0;
 };
 
