@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Client, Pool, type PoolClient } from 'pg';
+import { createPglite } from './pglite-template';
 import type { Database } from './database';
 import { prepareRepeatedStatements } from './prepared-statements';
 
@@ -267,10 +267,8 @@ class PgListener {
 
 const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
   const dir = options.pgliteDataDir ?? DEFAULT_PGLITE_DATA_DIR;
-  const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
-  if (!isMemory(dir)) mkdirSync(dir, { recursive: true });
-  const pglite = isMemory(dir) ? await PGlite.create() : await PGlite.create(dir);
+  const pglite = await createPglite(isMemory(dir) ? undefined : dir);
   // One PGlite is one session: never more than one connection.
   const pool = preparing(
     guardedPool(new Pool({ ...createPgConfig(pglite), max: 1 }), options.onError ?? (() => undefined)),
