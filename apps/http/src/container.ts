@@ -7,6 +7,7 @@ import {
   areaId,
   codeSpaceSize,
   createCodeDispatch,
+  type Assignment,
   type AssignmentRepository,
   type Clock,
   type CodeDispatch,
@@ -171,7 +172,10 @@ export const buildContainer = (options: ContainerOptions): Container => {
         new ChangeNotifier(database, (e) => get<Logger>(ctx, TOKENS.Logger).warn('change notification failed', errorFields(e))),
     );
   }
-  c.bind<LongPoll>(TOKENS.LongPoll).toDynamicValue((ctx) => new LongPoll(get(ctx, TOKENS.ChangeFeed)));
+  c.bind<LongPoll<Assignment | null>>(TOKENS.LongPoll).toDynamicValue((ctx) => {
+    const repository = get<AssignmentRepository>(ctx, TOKENS.AssignmentRepository);
+    return new LongPoll({ feed: get(ctx, TOKENS.ChangeFeed), read: (orderId) => repository.findByOrder(orderId) });
+  });
 
   // ------------------------------------------------------- processing queue
   if (database !== undefined) {
