@@ -267,11 +267,13 @@ export const buildContainer = (options: ContainerOptions): Container => {
       const relay = get<OutboxRelay>(ctx, TOKENS.OutboxRelay);
       metrics.watchOutbox(() => relay.stats());
     }
+    const longPoll = get<LongPoll<Assignment | null>>(ctx, TOKENS.LongPoll);
+    metrics.watchLongPolls(() => longPoll);
     return {
       config,
       dispatch: get(ctx, TOKENS.CodeDispatch),
       authenticator: get(ctx, TOKENS.Authenticator),
-      longPoll: get(ctx, TOKENS.LongPoll),
+      longPoll,
       logger: get(ctx, TOKENS.Logger),
       metrics,
       readiness: get(ctx, TOKENS.Readiness),

@@ -298,6 +298,7 @@ export class LongPoll<R> {
   private readonly lingering = new Map<OrderId, OrderWatch<R>>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private waitCount = 0;
+  private readCount = 0;
   private drained: (() => void) | null = null;
   closing = false;
 
@@ -325,6 +326,11 @@ export class LongPoll<R> {
     return this.waitCount;
   }
 
+  /** Records read so far (first snapshots, changes, deadlines after a failed read, records grown old). */
+  get recordsRead(): number {
+    return this.readCount;
+  }
+
   /** Orders watched right now (by a call, or lingering after one). */
   get watchedOrders(): number {
     return this.watches.size;
@@ -345,7 +351,10 @@ export class LongPoll<R> {
 
   /** @internal An order's record; `urgent`: calls wait to see it. */
   read(orderId: OrderId, urgent: boolean): Promise<R> {
-    return this.reads.run(urgent, () => this.readOrder(orderId));
+    return this.reads.run(urgent, () => {
+      this.readCount++;
+      return this.readOrder(orderId);
+    });
   }
 
   /** @internal */

@@ -369,6 +369,24 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
       expect(line()).toMatchObject({ aborted: true });
     });
 
+    it('long-polls: counted on /metrics (waiting, orders watched, records read)', async () => {
+      const order = await createOrder(inst);
+      const anna = newDriver();
+      await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+      const metric = async (name: string) =>
+        Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await inst.get('/metrics').expect(200)).text)?.[1]);
+      const readsBefore = await metric('codedispatch_long_poll_reads_total');
+      const waiting = status(inst, anna, order.order_id, 10_000);
+      while ((await metric('codedispatch_long_polls_waiting')) === 0) await sleep(10);
+      expect(await metric('codedispatch_long_polls_waiting')).toBe(1);
+      expect(await metric('codedispatch_long_poll_watched_orders')).toBeGreaterThanOrEqual(1);
+      await expectStatus(lookup(inst, order.order_id), 200);
+      expect((await expectStatus(waiting, 200)).body.status).toBe('assigned');
+      expect(await metric('codedispatch_long_polls_waiting')).toBe(0);
+      // the first snapshot, and the record after the lookup
+      expect((await metric('codedispatch_long_poll_reads_total')) - readsBefore).toBe(2);
+    });
+
     it('refuses a wait_ms that is not a non-negative integer, naming the field', async () => {
       const anna = newDriver();
       for (const wait of ['abc', '-1', '1.5', '1e3']) {
