@@ -50,7 +50,7 @@ export interface WaitOptions<R, A> {
 }
 
 const LINGER_MS = 3_000;
-const MAX_RECORD_AGE_MS = 30_000;
+const MAX_RECORD_AGE_MS = 60_000;
 const MAX_READS = 4;
 
 /** First in, first out, each step O(1) (a large array's `shift` moves every element). */
@@ -115,7 +115,8 @@ class OrderWatch<R> {
   /** Bumped by every notification: the record is current when it was read at the present version. */
   private version = 0;
   private readVersion = -1;
-  private readAt = 0;
+  /** When the kept record is due to be read again however current. */
+  private staleAt = 0;
   private reading: Promise<R> | null = null;
   record: R | undefined = undefined;
   /** Calls holding the watch (from `watch()` to `close()`), waiting or not. */
@@ -133,7 +134,7 @@ class OrderWatch<R> {
   }
 
   get current(): boolean {
-    return this.readVersion === this.version && Date.now() - this.readAt < this.owner.maxRecordAgeMs;
+    return this.readVersion === this.version && Date.now() < this.staleAt;
   }
 
   /** The record now: the kept one while current, else one read shared by every call asking meanwhile. */
@@ -161,7 +162,8 @@ class OrderWatch<R> {
       const record = await this.owner.read(this.orderId, this.waits.size > 0);
       this.record = record;
       this.readVersion = version;
-      this.readAt = Date.now();
+      // Somewhere in the last quarter of the age allowed: records read in a burst are not read again in one.
+      this.staleAt = Date.now() + this.owner.maxRecordAgeMs * (0.75 + Math.random() / 4);
       for (const w of this.waits) w.offer(record);
       // Changed again while being read: the calls want that change too.
       if (this.version === version) return record;
