@@ -174,7 +174,11 @@ export const buildContainer = (options: ContainerOptions): Container => {
   }
   c.bind<LongPoll<Assignment | null>>(TOKENS.LongPoll).toDynamicValue((ctx) => {
     const repository = get<AssignmentRepository>(ctx, TOKENS.AssignmentRepository);
-    return new LongPoll({ feed: get(ctx, TOKENS.ChangeFeed), read: (orderId) => repository.findByOrder(orderId) });
+    return new LongPoll<Assignment | null>({
+      feed: get<ChangeFeed>(ctx, TOKENS.ChangeFeed),
+      read: (orderId) => repository.findByOrder(orderId),
+      isNewer: (record, kept) => record !== null && (kept === null || record.version > kept.version),
+    });
   });
 
   // ------------------------------------------------------- processing queue

@@ -4,22 +4,23 @@ import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
 import { MISSED_NOTIFICATIONS, type DatabaseHandle, type Unlisten } from './connect';
 
 /**
- * Callbacks per order_id, each called when its order changes. A callback that
- * throws is reported and does not stop the others.
+ * Callbacks per order_id, each called when its order changes, with what the
+ * emitter knows of the change (`T`), if anything. A callback that throws is
+ * reported and does not stop the others.
  */
-export class OrderSubscribers {
-  private readonly listeners = new Map<string, Set<() => void>>();
+export class OrderSubscribers<T = undefined> {
+  private readonly listeners = new Map<string, Set<(change?: T) => void>>();
 
   constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
 
   /** The result unsubscribes. The same callback may subscribe twice and unsubscribe once. */
-  subscribe(orderId: string, onChange: () => void): () => void {
+  subscribe(orderId: string, onChange: (change?: T) => void): () => void {
     let set = this.listeners.get(orderId);
     if (set === undefined) {
       set = new Set();
       this.listeners.set(orderId, set);
     }
-    const entry = (): void => onChange();
+    const entry = (change?: T): void => onChange(change);
     set.add(entry);
     return () => {
       const current = this.listeners.get(orderId);
@@ -29,12 +30,12 @@ export class OrderSubscribers {
     };
   }
 
-  emit(orderId: string): void {
+  emit(orderId: string, change?: T): void {
     const set = this.listeners.get(orderId);
     if (set === undefined) return;
     for (const listener of [...set]) {
       try {
-        listener();
+        listener(change);
       } catch (e) {
         this.onError(e);
       }

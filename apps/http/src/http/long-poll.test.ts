@@ -1,5 +1,5 @@
 import { orderId, type OrderId } from '@codedispatch/core';
-import { LocalChanges } from '../changes/change-feed';
+import { OrderSubscribers } from '@codedispatch/postgres';
 import { LongPoll, type LongPollOptions } from './long-poll';
 
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,8 @@ class Store {
 }
 
 const setup = (entries: Record<string, string>, options: Partial<LongPollOptions<string>> = {}) => {
-  const changes = new LocalChanges();
+  // A change emitted with a record was made in this process; without one, it was heard from elsewhere.
+  const changes = new OrderSubscribers<string>();
   const store = new Store(entries);
   const longPoll = new LongPoll<string>({ feed: changes, read: store.read, ...options });
   /** One call: its snapshot, then a wait until its view differs from that snapshot. */
@@ -46,10 +47,14 @@ const setup = (entries: Record<string, string>, options: Partial<LongPollOptions
     store.state.set(id, to);
     changes.emit(id);
   };
+  const commitHere = (id: string, to: string) => {
+    store.state.set(id, to);
+    changes.emit(id, to);
+  };
   const waitingFor = async (n: number) => {
     while (longPoll.waiting !== n) await later(2);
   };
-  return { changes, store, longPoll, call, change, waitingFor };
+  return { changes, store, longPoll, call, change, commitHere, waitingFor };
 };
 
 describe('long-poll', () => {
@@ -167,6 +172,36 @@ describe('long-poll', () => {
     expect(store.readsOf('o1')).toBe(3);
   });
 
+  it('takes a change made in this process with its committed record, without a read', async () => {
+    const { store, longPoll, call, commitHere, waitingFor } = setup({ o1: 'processing' });
+    const answer = call('o1', 5000);
+    await waitingFor(1);
+    commitHere('o1', 'assigned');
+    await expect(answer).resolves.toBe('assigned');
+    const next = longPoll.watch(orderId('o1'));
+    await expect(next.record()).resolves.toBe('assigned');
+    next.close();
+    expect(store.readsOf('o1')).toBe(1);
+  });
+
+  it('never goes back to an older record: a read started before a change made here does not undo it', async () => {
+    // Records are "version:state"; the newer version wins.
+    const newer = (record: string, kept: string) => Number(record.split(':')[0]) > Number(kept.split(':')[0]);
+    const { store, changes, longPoll, commitHere, waitingFor } = setup({ o1: '1:processing' }, { isNewer: newer });
+    const poll = longPoll.watch(orderId('o1'));
+    const initial = await poll.record();
+    const seen: string[] = [];
+    const view = async (s: string) => (seen.push(s), s);
+    const answer = poll.until({ waitMs: 200, view, done: () => false, initial });
+    await waitingFor(1);
+    changes.emit('o1'); // heard from elsewhere: a read starts, and takes the state as it is now
+    commitHere('o1', '2:assigned'); // committed here while that read is under way
+    while (store.readsOf('o1') < 3) await later(2); // the stale read, then one after the change
+    await expect(answer).resolves.toBe('2:assigned');
+    expect(seen.slice(seen.indexOf('2:assigned'))).not.toContain('1:processing');
+    poll.close();
+  });
+
   it('wakes every watched order when notifications were lost (LISTEN back after a loss)', async () => {
     const { store, changes, call, waitingFor } = setup({ a: 'processing', b: 'processing' });
     const answers = Promise.all([call('a', 5000), call('b', 5000)]);
@@ -179,7 +214,7 @@ describe('long-poll', () => {
   });
 
   it('reads at most maxReads orders at a time, those whose calls wait on a change first', async () => {
-    const changes = new LocalChanges();
+    const changes = new OrderSubscribers<string>();
     const started: string[] = [];
     const pending: (() => void)[] = [];
     const state = new Map([['a', 'processing']]);

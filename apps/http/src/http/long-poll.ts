@@ -5,31 +5,39 @@ import type { ChangeFeed, Unsubscribe } from '../changes/change-feed';
  * Long-polls (SPEC §6, wait_ms), thousands of them per instance.
  *
  * One watch per order, however many calls wait on it. It subscribes to the
- * order's changes once, BEFORE its first read, and keeps the last record
- * read. A notification makes that record stale; if calls are waiting, the
- * watch reads it again, once for all of them, and each call answers if its
- * own view of the new record differs from the one it waits to see change. A
- * call that arrives while the record is current takes it without a read. At
- * the deadline a call answers with the current record seen at that moment
- * (so an expiry due by then shows): no read unless a notification is still
- * unread. A watch outlives its last call by `lingerMs`, so a driver's next
- * poll, sent as the last one is answered, finds the record current.
+ * order's changes once, BEFORE its first read, and keeps the last record.
+ * A change made in this process comes with the record it committed, which
+ * the watch takes as it is; a change heard from another instance makes the
+ * record stale, and if calls are waiting the watch reads it again, once for
+ * all of them. Each call then answers if its own view of the new record
+ * differs from the one it waits to see change. A call that arrives while
+ * the record is current takes it without a read. At the deadline a call
+ * answers with the current record seen at that moment (so an expiry due by
+ * then shows): no read unless a change is still unread. A watch outlives
+ * its last call by `lingerMs`, so a driver's next poll, sent as the last one
+ * is answered, finds the record current.
  *
  * The kept record is as current as the notifications: every committed
  * transition is announced (in-process at once, to the other instances by the
  * notifier within milliseconds), a LISTEN that comes back after a loss wakes
  * every watch, and a record older than `maxRecordAgeMs` is read again before
  * it is used, so that a write made outside the service shows all the same.
- * No connection per call: the feed shares one LISTEN per process. Waiting
- * calls are counted, so a graceful shutdown answers them all at once.
+ * Reads queue behind a gate of `maxReads`, those that waiting calls need
+ * first. No connection per call: the feed shares one LISTEN per process. A
+ * call has one timer (node keeps one list per duration: O(1) to set and
+ * clear). Waiting calls are counted, so a graceful shutdown answers them all
+ * at once.
  */
 
 /** Reads an order's record (what the calls of that order share). */
 export type ReadOrder<R> = (orderId: OrderId) => Promise<R>;
 
 export interface LongPollOptions<R> {
-  readonly feed: ChangeFeed;
+  /** The order's changes; one made in this process comes with its record as committed. */
+  readonly feed: ChangeFeed<R>;
   readonly read: ReadOrder<R>;
+  /** Whether a record is newer than the kept one (a read may return an older one than a change made meanwhile); default: always. */
+  readonly isNewer?: (record: R, kept: R) => boolean;
   /** How long a watch stays after its last call, for the next poll of the same order. */
   readonly lingerMs?: number;
   /** A kept record older than this is read again before it is used. */
@@ -112,7 +120,7 @@ interface Waiting<R> {
 
 /** One order's subscription and last record, shared by the calls on it. */
 class OrderWatch<R> {
-  /** Bumped by every notification: the record is current when it was read at the present version. */
+  /** Bumped by every notification: the record is current when it reflects the present version. */
   private version = 0;
   private readVersion = -1;
   /** When the kept record is due to be read again however current. */
@@ -128,9 +136,9 @@ class OrderWatch<R> {
   constructor(
     readonly orderId: OrderId,
     private readonly owner: LongPoll<R>,
-    feed: ChangeFeed,
+    feed: ChangeFeed<R>,
   ) {
-    this.unsubscribe = feed.subscribe(orderId, () => this.changed());
+    this.unsubscribe = feed.subscribe(orderId, (committed) => this.changed(committed));
   }
 
   get current(): boolean {
@@ -151,23 +159,41 @@ class OrderWatch<R> {
     if (!this.current) this.latest().catch(() => undefined);
   }
 
-  private changed(): void {
+  /**
+   * A change of the order. Made in this process, it comes with the record as
+   * committed, which the calls take at once; it is current unless another
+   * change is still unread. Else the record is read, once for all the calls.
+   */
+  private changed(committed: R | undefined): void {
+    const unread = this.readVersion !== this.version;
     this.version++;
+    if (committed !== undefined && this.take(committed) && !unread) this.fresh(this.version);
     if (this.waits.size > 0) this.refresh();
   }
 
   private async readUntilCurrent(): Promise<R> {
     for (;;) {
       const version = this.version;
-      const record = await this.owner.read(this.orderId, this.waits.size > 0);
-      this.record = record;
-      this.readVersion = version;
-      // Somewhere in the last quarter of the age allowed: records read in a burst are not read again in one.
-      this.staleAt = Date.now() + this.owner.maxRecordAgeMs * (0.75 + Math.random() / 4);
-      for (const w of this.waits) w.offer(record);
+      this.take(await this.owner.read(this.orderId, this.waits.size > 0));
+      this.fresh(Math.max(this.readVersion, version));
       // Changed again while being read: the calls want that change too.
-      if (this.version === version) return record;
+      if (this.readVersion === this.version) return this.record as R;
     }
+  }
+
+  /** Keeps `record` and offers it to the waiting calls, unless the kept one is newer; true if kept. */
+  private take(record: R): boolean {
+    if (this.record !== undefined && !this.owner.isNewer(record, this.record)) return false;
+    this.record = record;
+    for (const w of this.waits) w.offer(record);
+    return true;
+  }
+
+  /** The kept record reflects every change up to `version`. */
+  private fresh(version: number): void {
+    this.readVersion = version;
+    // Somewhere in the last quarter of the age allowed: records read in a burst are not read again in one.
+    this.staleAt = Date.now() + this.owner.maxRecordAgeMs * (0.75 + Math.random() / 4);
   }
 }
 
@@ -193,7 +219,7 @@ class Wait<R, A> implements Waiting<R> {
     this.timer = setTimeout(expireWait, options.waitMs, this);
   }
 
-  /** A record read after a notification: answer if this call's view of it is what it waits for. */
+  /** A newer record (read, or committed here): answer if this call's view of it is what it waits for. */
   offer(record: R): void {
     this.next = { record };
     if (!this.evaluating) void this.evaluate();
@@ -291,9 +317,10 @@ export class Poll<R> {
 
 export class LongPoll<R> {
   readonly maxRecordAgeMs: number;
+  readonly isNewer: (record: R, kept: R) => boolean;
   private readonly readOrder: ReadOrder<R>;
   private readonly reads: ReadGate;
-  private readonly feed: ChangeFeed;
+  private readonly feed: ChangeFeed<R>;
   private readonly lingerMs: number;
   private readonly watches = new Map<OrderId, OrderWatch<R>>();
   /** Watches without a call, oldest first. */
@@ -306,6 +333,7 @@ export class LongPoll<R> {
 
   constructor(options: LongPollOptions<R>) {
     this.feed = options.feed;
+    this.isNewer = options.isNewer ?? (() => true);
     this.readOrder = options.read;
     this.reads = new ReadGate(options.maxReads ?? MAX_READS);
     this.lingerMs = options.lingerMs ?? LINGER_MS;
