@@ -7,6 +7,7 @@ import {
   areaId,
   codeSpaceSize,
   createCodeDispatch,
+  type Assignment,
   type AssignmentRepository,
   type Clock,
   type CodeDispatch,
@@ -171,7 +172,14 @@ export const buildContainer = (options: ContainerOptions): Container => {
         new ChangeNotifier(database, (e) => get<Logger>(ctx, TOKENS.Logger).warn('change notification failed', errorFields(e))),
     );
   }
-  c.bind<LongPoll>(TOKENS.LongPoll).toDynamicValue((ctx) => new LongPoll(get(ctx, TOKENS.ChangeFeed)));
+  c.bind<LongPoll<Assignment | null>>(TOKENS.LongPoll).toDynamicValue((ctx) => {
+    const repository = get<AssignmentRepository>(ctx, TOKENS.AssignmentRepository);
+    return new LongPoll<Assignment | null>({
+      feed: get<ChangeFeed>(ctx, TOKENS.ChangeFeed),
+      read: (orderId) => repository.findByOrder(orderId),
+      isNewer: (record, kept) => record !== null && (kept === null || record.version > kept.version),
+    });
+  });
 
   // ------------------------------------------------------- processing queue
   if (database !== undefined) {
@@ -263,11 +271,13 @@ export const buildContainer = (options: ContainerOptions): Container => {
       const relay = get<OutboxRelay>(ctx, TOKENS.OutboxRelay);
       metrics.watchOutbox(() => relay.stats());
     }
+    const longPoll = get<LongPoll<Assignment | null>>(ctx, TOKENS.LongPoll);
+    metrics.watchLongPolls(() => longPoll);
     return {
       config,
       dispatch: get(ctx, TOKENS.CodeDispatch),
       authenticator: get(ctx, TOKENS.Authenticator),
-      longPoll: get(ctx, TOKENS.LongPoll),
+      longPoll,
       logger: get(ctx, TOKENS.Logger),
       metrics,
       readiness: get(ctx, TOKENS.Readiness),

@@ -22,6 +22,13 @@ import { TOKENS } from './tokens';
 
 /** Long-polls last up to 10 s: requests may take a little longer, headers may not dawdle. */
 const SERVER_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 } as const;
+/**
+ * Connections waiting to be accepted. Thousands of long-poll clients may
+ * connect at once (a restart, a network blip); past the backlog the kernel
+ * drops their handshakes, and each retries only after a second or more.
+ * The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
 /** In-flight requests get this long to finish at shutdown. */
 const DRAIN_TIMEOUT_MS = 15_000;
 
@@ -95,7 +102,7 @@ export const main = async (): Promise<void> => {
   const port = Number(process.env.PORT ?? 8080);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, process.env.HOST ?? '0.0.0.0', () => resolve());
+    server.listen({ port, host: process.env.HOST ?? '0.0.0.0', backlog: LISTEN_BACKLOG }, () => resolve());
   });
   await background.start();
   const url = `http://127.0.0.1:${port}`;

@@ -4,22 +4,23 @@ import { ASSIGNMENTS_CHANNEL, OUTBOX_CHANNEL } from './database';
 import { MISSED_NOTIFICATIONS, type DatabaseHandle, type Unlisten } from './connect';
 
 /**
- * Callbacks per order_id, each called when its order changes. A callback that
- * throws is reported and does not stop the others.
+ * Callbacks per order_id, each called when its order changes, with what the
+ * emitter knows of the change (`T`), if anything. A callback that throws is
+ * reported and does not stop the others.
  */
-export class OrderSubscribers {
-  private readonly listeners = new Map<string, Set<() => void>>();
+export class OrderSubscribers<T = undefined> {
+  private readonly listeners = new Map<string, Set<(change?: T) => void>>();
 
   constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
 
   /** The result unsubscribes. The same callback may subscribe twice and unsubscribe once. */
-  subscribe(orderId: string, onChange: () => void): () => void {
+  subscribe(orderId: string, onChange: (change?: T) => void): () => void {
     let set = this.listeners.get(orderId);
     if (set === undefined) {
       set = new Set();
       this.listeners.set(orderId, set);
     }
-    const entry = (): void => onChange();
+    const entry = (change?: T): void => onChange(change);
     set.add(entry);
     return () => {
       const current = this.listeners.get(orderId);
@@ -29,12 +30,12 @@ export class OrderSubscribers {
     };
   }
 
-  emit(orderId: string): void {
+  emit(orderId: string, change?: T): void {
     const set = this.listeners.get(orderId);
     if (set === undefined) return;
     for (const listener of [...set]) {
       try {
-        listener();
+        listener(change);
       } catch (e) {
         this.onError(e);
       }
@@ -58,7 +59,7 @@ const COALESCE_MS = 2;
 const MAX_PAYLOAD_BYTES = 7_500;
 /** After a failed NOTIFY (the database away), the changes wait this long before the next try. */
 const RETRY_MS = 250;
-/** Changes kept for a retry at the most: past this, the others' long-polls answer at their deadline. */
+/** Changes kept for a send at the most: past this, every instance is told that it missed some (as after a lost LISTEN). */
 const MAX_PENDING = 50_000;
 
 /**
@@ -76,7 +77,9 @@ const MAX_PENDING = 50_000;
  *
  * When the LISTEN connection comes back after a loss, every subscriber is
  * woken, since notifications sent meanwhile are gone: a long-poll reads its
- * record again rather than waiting out its deadline.
+ * record again rather than waiting out its deadline. An instance that had to
+ * drop announced changes (more than MAX_PENDING waiting for a database that
+ * is away) says so the same way, with `MISSED_NOTIFICATIONS` as its payload.
  */
 export class ChangeNotifier {
   private readonly subscribers: OrderSubscribers;
@@ -84,6 +87,8 @@ export class ChangeNotifier {
   private starting: Promise<void> | null = null;
   private readonly instanceId = randomUUID();
   private pending = new Set<string>();
+  /** Changes were dropped (MAX_PENDING): the next NOTIFY says `MISSED_NOTIFICATIONS` instead of naming orders. */
+  private dropped = false;
   private eventPending = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -126,7 +131,7 @@ export class ChangeNotifier {
 
   /** Tells the other instances that `orderId` changed (after its write committed); `withEvent`: an outbox event was written. */
   announce(orderId: string, withEvent = false): void {
-    if (this.pending.size < MAX_PENDING) this.pending.add(orderId);
+    this.keep(orderId);
     this.eventPending ||= withEvent;
     this.schedule(COALESCE_MS);
   }
@@ -157,18 +162,26 @@ export class ChangeNotifier {
     this.flushTimer.unref();
   }
 
+  private keep(orderId: string): void {
+    if (this.pending.size < MAX_PENDING || this.pending.has(orderId)) this.pending.add(orderId);
+    else this.dropped = true;
+  }
+
   private async send(): Promise<void> {
     const ids = [...this.pending];
     const withEvent = this.eventPending;
+    const dropped = this.dropped;
     this.pending = new Set();
     this.eventPending = false;
-    const payloads = chunks(this.instanceId, ids);
+    this.dropped = false;
+    const payloads = dropped ? [MISSED_NOTIFICATIONS] : chunks(this.instanceId, ids);
     try {
       await sql`select pg_notify(${ASSIGNMENTS_CHANNEL}, p) from unnest(${payloads}::text[]) as p
                 union all select pg_notify(${OUTBOX_CHANNEL}, '') where ${withEvent}::boolean`.execute(this.database.db);
     } catch (e) {
       this.onError(e);
-      for (const id of ids) if (this.pending.size < MAX_PENDING) this.pending.add(id);
+      for (const id of ids) this.keep(id);
+      this.dropped ||= dropped;
       this.eventPending ||= withEvent;
       this.schedule(RETRY_MS);
     }

@@ -164,6 +164,26 @@ describe.each(TEST_DIALECTS)('notifications on %s', (dialect) => {
     }
   });
 
+  it('tells every instance that it missed changes when it had to drop some (too many waiting to be sent)', async () => {
+    const here = new ChangeNotifier(handle);
+    const there = new ChangeNotifier(handle);
+    const raw: string[] = [];
+    const stopRaw = await handle.listen(ASSIGNMENTS_CHANNEL, (p) => raw.push(p));
+    const ids = Array.from({ length: 50_001 }, (_, i) => `o${i}`);
+    let dropped = 0;
+    there.subscribe(ids[ids.length - 1] as string, () => dropped++);
+    await there.start();
+    try {
+      for (const id of ids) here.announce(id);
+      await here.flush();
+      await until(() => dropped === 1);
+      expect(raw).toEqual([MISSED_NOTIFICATIONS]);
+    } finally {
+      await there.stop();
+      await stopRaw();
+    }
+  });
+
   if (dialect === 'postgres') {
     it('hears the changes of another instance', async () => {
       const other = await (database as TestDatabase).connectAgain();

@@ -96,6 +96,6 @@ export class MeteredAssignmentRepository implements AssignmentRepository {
     } catch {
       // metrics never change the outcome of a write
     }
-    this.changes.announce(a.orderId, withEvent);
+    this.changes.announce(a, withEvent);
   }
 }

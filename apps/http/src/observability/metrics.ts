@@ -14,6 +14,13 @@ export interface OutboxLag {
   readonly dead: number;
 }
 
+/** The long-polls of this instance as `LongPoll` counts them. */
+export interface LongPollUse {
+  readonly waiting: number;
+  readonly watchedOrders: number;
+  readonly recordsRead: number;
+}
+
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag); off in tests that build many apps. */
   readonly defaultMetrics?: boolean;
@@ -31,6 +38,7 @@ export class Metrics {
   readonly trackerCalls: Histogram<'outcome'>;
   private codeSpace: (() => Promise<readonly CodeSpaceUse[]>) | null = null;
   private outbox: (() => Promise<OutboxLag>) | null = null;
+  private longPolls: (() => LongPollUse) | null = null;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -84,6 +92,32 @@ export class Metrics {
       (l) => l.oldestAgeSeconds,
     );
     outboxGauge('codedispatch_outbox_dead', 'Processing events given up on after the last delivery attempt', (l) => l.dead);
+    const longPolls = () => this.longPolls?.() ?? null;
+    new Gauge({
+      name: 'codedispatch_long_polls_waiting',
+      help: 'Long-polls (wait_ms) waiting for a change right now',
+      registers,
+      collect() {
+        this.set(longPolls()?.waiting ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'codedispatch_long_poll_watched_orders',
+      help: 'Orders whose record this instance keeps for long-polls (waited on, or lingering after the last poll)',
+      registers,
+      collect() {
+        this.set(longPolls()?.watchedOrders ?? 0);
+      },
+    });
+    new Counter({
+      name: 'codedispatch_long_poll_reads_total',
+      help: 'Records read for long-polls: one per order and change, shared by the polls waiting on it',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(longPolls()?.recordsRead ?? 0);
+      },
+    });
     if (options.defaultMetrics ?? false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -102,5 +136,9 @@ export class Metrics {
 
   watchOutbox(provider: () => Promise<OutboxLag>): void {
     this.outbox = provider;
+  }
+
+  watchLongPolls(provider: () => LongPollUse): void {
+    this.longPolls = provider;
   }
 }

@@ -1,10 +1,9 @@
 import { createLogger } from '../observability/logger';
-import type { LongPoll } from '../http/long-poll';
 import { Background } from './background';
 import type { Sweeper } from './sweeper';
 
 const sweeper = { start: jest.fn(), stop: jest.fn(async () => undefined) } as unknown as Sweeper;
-const longPoll = { shutdown: jest.fn(async () => undefined) } as unknown as LongPoll;
+const longPoll = { shutdown: jest.fn(async () => undefined) };
 const logger = createLogger({ level: 'error', silent: true });
 
 describe('Background', () => {

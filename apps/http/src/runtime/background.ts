@@ -6,7 +6,7 @@ import type { Sweeper } from './sweeper';
 
 export interface BackgroundParts {
   readonly sweeper: Sweeper;
-  readonly longPoll: LongPoll;
+  readonly longPoll: Pick<LongPoll<unknown>, 'shutdown'>;
   readonly logger: Logger;
   /** With a database: the LISTEN for changes, and the outbox relay with its sink. */
   readonly notifier?: ChangeNotifier;

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import type * as TE from 'fp-ts/TaskEither';
+import type { Assignment } from '../domain/assignment';
 import { driverView, type DriverView } from '../domain/driver-view';
 import type { Driver, OrderId } from '../domain/ids';
 import type { DomainError } from '../errors';
@@ -13,6 +14,9 @@ export interface DriverStatus {
 
 export type VisibleDriverView = Exclude<DriverView, { kind: 'none' }> & { readonly orderId: OrderId };
 
+/** Where the use case takes the record from: the repository, or a read shared by several calls. */
+export type FindRecord = (orderId: OrderId) => Promise<Assignment | null>;
+
 /** What this driver may see of an order (SPEC §6, status); others get `assignment_not_found`. */
 export class DriverStatusUseCase {
   constructor(
@@ -21,11 +25,18 @@ export class DriverStatusUseCase {
     private readonly config: ConfigSource,
   ) {}
 
-  execute(input: DriverStatus): TE.TaskEither<DomainError, VisibleDriverView> {
+  /**
+   * `find` replaces the repository's read: long-polls share one read of an
+   * order among their calls. The record is settled at the clock's now either way.
+   */
+  execute(
+    input: DriverStatus,
+    find: FindRecord = (id) => this.repository.findByOrder(id),
+  ): TE.TaskEither<DomainError, VisibleDriverView> {
     return useCase(async () => {
       const config = this.config.current();
       if (!config.processingEnabled) return E.left({ code: 'processing_disabled' });
-      const found = await this.repository.findByOrder(input.orderId);
+      const found = await find(input.orderId);
       if (found === null) return E.left({ code: 'assignment_not_found' });
       const view = driverView(await settle(this.repository, config, found, this.clock.now()), input.driver);
       return view.kind === 'none' ? E.left({ code: 'assignment_not_found' }) : E.right({ ...view, orderId: input.orderId });

@@ -1,4 +1,4 @@
-import type { CodeDispatch, ConfigSource } from '@codedispatch/core';
+import type { Assignment, CodeDispatch, ConfigSource } from '@codedispatch/core';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import type { Authenticator } from '../auth';
@@ -9,7 +9,8 @@ export interface AppDeps {
   readonly config: ConfigSource;
   readonly dispatch: CodeDispatch;
   readonly authenticator: Authenticator;
-  readonly longPoll: LongPoll;
+  /** Long-polls share one read of an order's record (null: no such order). */
+  readonly longPoll: LongPoll<Assignment | null>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Whether the database answers (GET /ready). */

@@ -1,3 +1,5 @@
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { driver } from '@codedispatch/core';
 import type { DatabaseHandle } from '@codedispatch/postgres';
 import {
@@ -329,6 +331,60 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
       const res = await expectStatus(waiting, 200);
       expect(res.body).toMatchObject({ status: 'error', error_code: 'driver_busy' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(590);
+    });
+
+    it('long-polls: at the deadline, answers a timeout due by then that nothing has written yet', async () => {
+      // No sweeper here: the timeout shows because the record is settled when the wait ends.
+      const own = await startInstance({ database: handle, sink: new RecordingSink(), background: false });
+      try {
+        const order = await createOrder(own, 'fast');
+        const anna = newDriver();
+        await expectStatus(enterCode(own, anna, 'fast', order.code), 200);
+        const started = Date.now();
+        const res = await expectStatus(status(own, anna, order.order_id, 1500), 200);
+        expect(res.body).toMatchObject({ status: 'error', error_code: 'processing_timeout' });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1490);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('long-polls: a client that goes away leaves nothing waiting', async () => {
+      const order = await createOrder(inst);
+      const anna = newDriver();
+      await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+      const { port } = inst.server.address() as AddressInfo;
+      const gone = get({
+        host: '127.0.0.1',
+        port,
+        path: `/v1/assignment/status?order_id=${order.order_id}&wait_ms=10000`,
+        headers: await asDriver(anna),
+      });
+      gone.on('error', () => undefined);
+      while (inst.deps.longPoll.waiting === 0) await sleep(10);
+      gone.destroy();
+      while (inst.deps.longPoll.waiting > 0) await sleep(10);
+      const line = () => inst.logs.lines.find((l) => l.route === '/v1/assignment/status' && l.status === 499);
+      while (line() === undefined) await sleep(10);
+      expect(line()).toMatchObject({ aborted: true });
+    });
+
+    it('long-polls: counted on /metrics (waiting, orders watched, records read)', async () => {
+      const order = await createOrder(inst);
+      const anna = newDriver();
+      await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+      const metric = async (name: string) =>
+        Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await inst.get('/metrics').expect(200)).text)?.[1]);
+      const readsBefore = await metric('codedispatch_long_poll_reads_total');
+      const waiting = status(inst, anna, order.order_id, 10_000);
+      while ((await metric('codedispatch_long_polls_waiting')) === 0) await sleep(10);
+      expect(await metric('codedispatch_long_polls_waiting')).toBe(1);
+      expect(await metric('codedispatch_long_poll_watched_orders')).toBeGreaterThanOrEqual(1);
+      await expectStatus(lookup(inst, order.order_id), 200);
+      expect((await expectStatus(waiting, 200)).body.status).toBe('assigned');
+      expect(await metric('codedispatch_long_polls_waiting')).toBe(0);
+      // the first snapshot only: the lookup, made here, handed over the record it committed
+      expect((await metric('codedispatch_long_poll_reads_total')) - readsBefore).toBe(1);
     });
 
     it('refuses a wait_ms that is not a non-negative integer, naming the field', async () => {

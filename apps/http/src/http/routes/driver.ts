@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import * as E from 'fp-ts/Either';
-import type { Driver, OrderId, VisibleDriverView } from '@codedispatch/core';
+import type { Assignment, DriverStatus, VisibleDriverView } from '@codedispatch/core';
+import type { Poll } from '../long-poll';
 import { driverEndpoint, driverLocaleOf, driverOf, jsonBody, requireCaller, sendDomainError, sendProblem } from '../middleware';
 import { invalidRequest } from '../problem';
 import { AssignBody, decodeRequest, StatusQuery } from '../requests';
@@ -14,13 +15,9 @@ const viewOf = (v: VisibleDriverView): DriverStateView => ({
   updatedAt: v.updatedAt,
 });
 
-/** Aborts when the client goes away before its answer, so its long-poll stops waiting. */
-const clientGone = (res: Response): AbortSignal => {
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
+/** Stops the long-poll when the client goes away before its answer. */
+const cancelWhenGone = (res: Response, poll: Poll<Assignment | null>): void => {
+  res.once('close', () => poll.cancel());
 };
 
 /** The driver app's endpoints: enter a code, and follow the order (SPEC §6). */
@@ -28,11 +25,13 @@ export const driverRoutes = (deps: AppDeps): Router => {
   const router = Router();
   const drivers = [driverEndpoint, requireCaller(deps.authenticator, 'driver')];
 
-  /** This driver's view of the order now; undefined when it cannot be read (the last one read stands). */
-  const readView = (orderId: OrderId, driver: Driver) => async (): Promise<DriverStateView | undefined> => {
-    const r = await deps.dispatch.driverStatus.execute({ orderId, driver })();
-    return E.isRight(r) ? viewOf(r.right) : undefined;
-  };
+  /** This driver's view of a record his long-poll's watch read; undefined when it cannot be had (the last one stands). */
+  const seenBy =
+    (input: DriverStatus) =>
+    async (record: Assignment | null): Promise<DriverStateView | undefined> => {
+      const r = await deps.dispatch.driverStatus.execute(input, async () => record)();
+      return E.isRight(r) ? viewOf(r.right) : undefined;
+    };
 
   router.post('/v1/order/assign', ...drivers, jsonBody, async (req, res) => {
     const body = decodeRequest(AssignBody, req.body);
@@ -45,19 +44,16 @@ export const driverRoutes = (deps: AppDeps): Router => {
     const waitMs = body.right.wait_ms ?? 0;
     if (view.status === 'processing' && waitMs > 0) {
       // Answer as soon as the record leaves processing, on whichever instance it moves.
-      const waiter = deps.longPoll.watch(a.orderId);
+      const input = { orderId: a.orderId, driver };
+      const poll = deps.longPoll.watch(a.orderId);
+      cancelWhenGone(res, poll);
       try {
-        const read = readView(a.orderId, driver);
-        view = (await read()) ?? view; // taken after subscribing: nothing slips in between
-        view = await waiter.until({
-          waitMs,
-          read,
-          done: (v) => v.status !== 'processing',
-          initial: view,
-          signal: clientGone(res),
-        });
+        // taken after subscribing: nothing slips in between
+        const first = await deps.dispatch.driverStatus.execute(input, () => poll.record())();
+        if (E.isRight(first)) view = viewOf(first.right);
+        view = await poll.until({ waitMs, view: seenBy(input), done: (v) => v.status !== 'processing', initial: view });
       } finally {
-        waiter.close();
+        poll.close();
       }
     }
     res.json(driverStateResponse(view, driverLocaleOf(res)));
@@ -66,27 +62,24 @@ export const driverRoutes = (deps: AppDeps): Router => {
   router.get('/v1/assignment/status', ...drivers, async (req, res) => {
     const query = decodeRequest(StatusQuery, req.query);
     if (E.isLeft(query)) return sendProblem(res, invalidRequest(query.left));
-    const driver = driverOf(res);
     const { order_id: orderId, wait_ms: waitMs = 0 } = query.right;
-    const waiter = waitMs > 0 ? deps.longPoll.watch(orderId) : null;
+    const input = { orderId, driver: driverOf(res) };
+    if (waitMs === 0) {
+      const r = await deps.dispatch.driverStatus.execute(input)();
+      if (E.isLeft(r)) return sendDomainError(deps.logger, res, r.left);
+      return void res.json(driverStateResponse(viewOf(r.right), driverLocaleOf(res)));
+    }
+    const poll = deps.longPoll.watch(orderId);
+    cancelWhenGone(res, poll);
     try {
       // The first snapshot is taken after subscribing, so no change slips in between.
-      const first = await deps.dispatch.driverStatus.execute({ orderId, driver })();
+      const first = await deps.dispatch.driverStatus.execute(input, () => poll.record())();
       if (E.isLeft(first)) return sendDomainError(deps.logger, res, first.left);
       const initial = viewOf(first.right);
-      const view =
-        waiter === null
-          ? initial
-          : await waiter.until({
-              waitMs,
-              read: readView(orderId, driver),
-              done: (v) => !sameDriverState(v, initial),
-              initial,
-              signal: clientGone(res),
-            });
+      const view = await poll.until({ waitMs, view: seenBy(input), done: (v) => !sameDriverState(v, initial), initial });
       res.json(driverStateResponse(view, driverLocaleOf(res)));
     } finally {
-      waiter?.close();
+      poll.close();
     }
   });
 
