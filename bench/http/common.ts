@@ -236,12 +236,16 @@ export interface ServiceOptions {
 }
 
 /**
- * `node apps/http/dist/main.js`, on its own port, logging (as in production)
- * to a file. None of the caller's CODEDISPATCH_*, DATABASE_URL,
+ * `node --max-old-space-size=1024 apps/http/dist/main.js` (the heap limit
+ * the image and `npm start` run it with), on its own port, logging (as in
+ * production) to a file. None of the caller's CODEDISPATCH_*, DATABASE_URL,
  * PGLITE_DATA_DIR or LOG_LEVEL reaches it: only what the options say.
  * BENCH_SERVICE_NODE_FLAGS adds node flags to every service started (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where a part's CPU goes).
  */
+/** As in the Dockerfile's NODE_OPTIONS and the `start` script. */
+const SERVICE_HEAP_LIMIT = '--max-old-space-size=1024';
+
 export const startService = async (o: ServiceOptions): Promise<Child> => {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST };
@@ -251,7 +255,7 @@ export const startService = async (o: ServiceOptions): Promise<Child> => {
   if (o.configPath !== undefined) env.CODEDISPATCH_CONFIG = o.configPath;
   if (o.databaseUrl !== undefined) env.DATABASE_URL = o.databaseUrl;
   if (o.pgliteDataDir !== undefined) env.PGLITE_DATA_DIR = o.pgliteDataDir;
-  const flags = [...(o.nodeFlags ?? []), ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
+  const flags = [SERVICE_HEAP_LIMIT, ...(o.nodeFlags ?? []), ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   return startChild(o.name, [...flags, join(ROOT, 'apps/http/dist/main.js')], env, port, '/ready', o.pollMs);
 };
 
