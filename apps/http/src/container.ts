@@ -6,11 +6,11 @@ import {
   AREA_DEFAULTS,
   areaId,
   codeSpaceSize,
-  createCodeDispatch,
+  createUseCases,
   type Assignment,
   type AssignmentRepository,
   type Clock,
-  type CodeDispatch,
+  type UseCases,
   type CodeRandom,
   type ConfigSource,
   type DriverTracker,
@@ -77,7 +77,7 @@ export interface ContainerOptions {
 
 /** The embedded sink: processing's lookup, run in-process as the service `embedded`. */
 const embeddedLookup =
-  (dispatch: CodeDispatch, logger: Logger): EmbeddedHandler =>
+  (dispatch: UseCases, logger: Logger): EmbeddedHandler =>
   async (event) => {
     const result = await dispatch.lookupDriver.execute({ orderId: event.order_id as OrderId, service: 'embedded' })();
     if (E.isRight(result)) return;
@@ -150,8 +150,8 @@ export const buildContainer = (options: ContainerOptions): Container => {
   });
 
   // ----------------------------------------------------------------- core
-  c.bind<CodeDispatch>(TOKENS.CodeDispatch).toDynamicValue((ctx) =>
-    createCodeDispatch({
+  c.bind<UseCases>(TOKENS.UseCases).toDynamicValue((ctx) =>
+    createUseCases({
       repository: get(ctx, TOKENS.AssignmentRepository),
       tracker: get(ctx, TOKENS.DriverTracker),
       experiments: get(ctx, TOKENS.Experiments),
@@ -188,7 +188,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
         options.sink ??
         sinkFromSettings(
           get<ConfigSource>(ctx, TOKENS.Config).current().processingQueue,
-          embeddedLookup(get(ctx, TOKENS.CodeDispatch), get(ctx, TOKENS.Logger)),
+          embeddedLookup(get(ctx, TOKENS.UseCases), get(ctx, TOKENS.Logger)),
         ),
     );
     c.bind<OutboxRelay>(TOKENS.OutboxRelay).toDynamicValue((ctx) => {
@@ -225,7 +225,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
     };
   c.bind<Sweeper>(TOKENS.Sweeper).toDynamicValue(
     (ctx) =>
-      new Sweeper(get<CodeDispatch>(ctx, TOKENS.CodeDispatch).sweep, get(ctx, TOKENS.Logger), options.sweepIntervalMs ?? 1000),
+      new Sweeper(get<UseCases>(ctx, TOKENS.UseCases).sweep, get(ctx, TOKENS.Logger), options.sweepIntervalMs ?? 1000),
   );
   c.bind<Background>(TOKENS.Background).toDynamicValue(
     (ctx) =>
@@ -275,7 +275,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
     metrics.watchLongPolls(() => longPoll);
     return {
       config,
-      dispatch: get(ctx, TOKENS.CodeDispatch),
+      dispatch: get(ctx, TOKENS.UseCases),
       authenticator: get(ctx, TOKENS.Authenticator),
       longPoll,
       logger: get(ctx, TOKENS.Logger),

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
-import { createCodeDispatch, driver, orderId } from '@codedispatch/core';
+import { createUseCases, driver, orderId } from '@codedispatch/core';
 import {
   FixedExperiments,
   InMemoryDriverTracker,
@@ -191,7 +191,7 @@ if (!ThrowawayPostgres.available) {
       15_000,
     );
     expect({ listening, stderr }).toEqual({ listening: 'listening', stderr: '' });
-    const outside = createCodeDispatch({
+    const outside = createUseCases({
       repository: new KyselyAssignmentRepository(db),
       tracker: new InMemoryDriverTracker(),
       experiments: new FixedExperiments(true),

@@ -19,7 +19,7 @@ export const TOKENS = {
   DriverTracker: Symbol.for('codedispatch.DriverTracker'),
   Experiments: Symbol.for('codedispatch.Experiments'),
   /** Every use case of the core, wired to the ports above. */
-  CodeDispatch: Symbol.for('codedispatch.CodeDispatch'),
+  UseCases: Symbol.for('codedispatch.UseCases'),
   /** In-process announcements of applied transitions. */
   LocalChanges: Symbol.for('codedispatch.LocalChanges'),
   /** Changes from every instance (LISTEN/NOTIFY) merged with the local ones. */

@@ -28,3 +28,4 @@ export * from './use-cases/cancel-order';
 export * from './use-cases/get-assignment';
 export * from './use-cases/sweep';
 export * from './code-dispatch';
+export * from './system';

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { sql, type Kysely } from 'kysely';
-import { areaId, createCodeDispatch, driver, orderId, type CodeDispatch } from '@codedispatch/core';
+import { areaId, createUseCases, driver, orderId, type UseCases } from '@codedispatch/core';
 import {
   areaSettings,
   FixedClock,
@@ -26,8 +26,8 @@ const SVO = areaId('svo_d');
 const D1 = driver('park1', 'd1');
 const D2 = driver('park1', 'd2');
 
-const dispatchOn = (db: Kysely<Database>, clock: FixedClock): CodeDispatch =>
-  createCodeDispatch({
+const dispatchOn = (db: Kysely<Database>, clock: FixedClock): UseCases =>
+  createUseCases({
     repository: new KyselyAssignmentRepository(db),
     tracker: new InMemoryDriverTracker(),
     experiments: new FixedExperiments(true),
@@ -103,7 +103,7 @@ describe.each(TEST_DIALECTS)("the embedder's transaction on %s", (dialect) => {
      * the one-processing-per-driver rule); another driver enters the taken
      * code, then the free one.
      */
-    const scenario = async (dispatch: CodeDispatch, prefix: string): Promise<string[]> => {
+    const scenario = async (dispatch: UseCases, prefix: string): Promise<string[]> => {
       const create = (id: string) =>
         dispatch.createOrder.execute({ orderId: orderId(`${prefix}${id}`), areaId: SVO, userId: null, service: 'orders' })();
       const first = await create('a');

@@ -2,13 +2,13 @@ import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
 import {
   areaId,
-  createCodeDispatch,
+  createUseCases,
   codeSpaceSize,
   DEFAULT_GENERATOR,
   driver,
   orderId,
   type Assignment,
-  type CodeDispatch,
+  type UseCases,
   type DomainError,
 } from '@codedispatch/core';
 import {
@@ -35,8 +35,8 @@ const SMALL = areaSettings('small', { generator: { ...DEFAULT_GENERATOR, length:
 const SVO = areaSettings('svo_d');
 const config = new StaticConfigSource(testConfig({ areas: [SVO, SMALL] }));
 
-const dispatchOn = (handle: DatabaseHandle, clock: FixedClock): CodeDispatch =>
-  createCodeDispatch({
+const dispatchOn = (handle: DatabaseHandle, clock: FixedClock): UseCases =>
+  createUseCases({
     repository: new KyselyAssignmentRepository(handle.db),
     tracker: new InMemoryDriverTracker(),
     experiments: new FixedExperiments(true),
@@ -53,8 +53,8 @@ describe.each(TEST_DIALECTS)('concurrency on %s', (dialect) => {
   /** Two instances on one database: two pools on PostgreSQL; PGlite has one session, so the same handle. */
   let instances: readonly DatabaseHandle[];
   let clock: FixedClock;
-  let a: CodeDispatch;
-  let b: CodeDispatch;
+  let a: UseCases;
+  let b: UseCases;
 
   beforeAll(async () => {
     database = await openTestDatabase(dialect);
@@ -84,7 +84,7 @@ describe.each(TEST_DIALECTS)('concurrency on %s', (dialect) => {
       select coalesce(sum(cardinality(failures)), 0) as n from code_dispatch.driver_attempts`.execute(db());
     return Number(rows[0]?.n);
   };
-  const create = async (dispatch: CodeDispatch, id: string, area = 'svo_d'): Promise<Assignment> => {
+  const create = async (dispatch: UseCases, id: string, area = 'svo_d'): Promise<Assignment> => {
     const created = await dispatch.createOrder.execute({
       orderId: orderId(id),
       areaId: areaId(area),

@@ -1,12 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Clock, CodeRandom } from '@codedispatch/core';
+import type { CodeRandom } from '@codedispatch/core';
 
-/** The wall clock. */
-export class SystemClock implements Clock {
-  now(): Date {
-    return new Date();
-  }
-}
+/** The wall clock: the core's, exported here too for those who took it from this package. */
+export { SystemClock } from '@codedispatch/core';
 
 /** `crypto.randomInt` takes ranges below 2^48. */
 const MAX_BOUND = 2 ** 48 - 1;

@@ -2,3 +2,4 @@
 export * from './in-memory-assignment-repository';
 export * from './fakes';
 export * from './config';
+export * from './memory-store';

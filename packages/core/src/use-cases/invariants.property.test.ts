@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
-import { createCodeDispatch } from '../code-dispatch';
+import { createUseCases } from '../code-dispatch';
 import { isActive, isFinal, type Assignment } from '../domain/assignment';
 import { areaId, driver, orderId } from '../domain/ids';
 import {
@@ -79,7 +79,7 @@ describe('random sequences of operations', () => {
         const repository = new InMemoryAssignmentRepository();
         const tracker = new InMemoryDriverTracker();
         const clock = new FixedClock();
-        const dispatch = createCodeDispatch({
+        const dispatch = createUseCases({
           repository,
           tracker,
           clock,

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { createCodeDispatch } from '../code-dispatch';
+import { createUseCases } from '../code-dispatch';
 import { areaId, driver, orderId, type UserId } from '../domain/ids';
 import type { DomainError } from '../errors';
 import { decodeConfig, formatConfigIssues } from '../config/codec';
@@ -22,7 +22,7 @@ const world = (config: DispatchConfig = testConfig({ areas: [areaSettings('svo_d
   const clock = new FixedClock();
   const experiments = new FixedExperiments();
   const source = new StaticConfigSource(config);
-  const dispatch = createCodeDispatch({
+  const dispatch = createUseCases({
     repository,
     tracker,
     experiments,

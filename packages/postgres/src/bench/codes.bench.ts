@@ -16,7 +16,7 @@ import {
   candidatesFromIndex,
   codeSpaceSize,
   ConfigExperiments,
-  createCodeDispatch,
+  createUseCases,
   DEFAULT_GENERATOR,
   AREA_DEFAULTS,
   orderId,
@@ -75,7 +75,7 @@ const measure = async (handle: DatabaseHandle, level: number): Promise<{ p50: nu
   const size = codeSpaceSize(generator);
   await prefill(handle, Math.floor(size * level));
   const source = { current: () => config };
-  const dispatch = createCodeDispatch({
+  const dispatch = createUseCases({
     repository: new KyselyAssignmentRepository(handle.db),
     tracker: { acquire: async () => ({ kind: 'acquired' }) },
     experiments: new ConfigExperiments(source),

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import {
   areaId,
   codeAt,
-  createCodeDispatch,
+  createUseCases,
   DEFAULT_GENERATOR,
   driver,
   newAssignment,
@@ -587,7 +587,7 @@ export const assignmentRepositoryContract = (name: string, makeRepo: () => Promi
       const wrongCodes = (n: number): string[] => Array.from({ length: n }, (_, i) => codeAt(DEFAULT_GENERATOR, 40_000 + i * 11));
 
       const dispatchOn = (repository: AssignmentRepository, clock: FixedClock) =>
-        createCodeDispatch({
+        createUseCases({
           repository,
           tracker: new InMemoryDriverTracker(),
           experiments: new FixedExperiments(true),
