@@ -11,6 +11,7 @@ export * from './driver-attempts.table';
 export * from './outbox.table';
 export * from './migrations';
 export * from './connect';
+export * from './store';
 export * from './kysely-assignment-repository';
 export * from './legacy-import-writer';
 export * from './change-notifier';

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Client, Pool, type PoolClient } from 'pg';
 import { openDatabase, type DatabaseHandle } from './connect';
 import { prepareRepeatedStatements } from './prepared-statements';
-import { OPEN_TIMEOUT_MS } from './testing/test-database';
+import { createScratchDatabase, OPEN_TIMEOUT_MS } from './testing/test-database';
 
 /*
  * Statements repeated by the process are prepared on the connection: what
@@ -46,18 +45,9 @@ const URL_ = process.env.TEST_DATABASE_URL;
 const onServer = URL_ ? describe : describe.skip;
 
 onServer('prepareRepeatedStatements on PostgreSQL', () => {
-  const name = `cd_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  let scratch: { readonly url: string; drop(): Promise<void> };
   let url: string;
   const pools: Pool[] = [];
-  const admin = async (statement: string): Promise<void> => {
-    const client = new Client({ connectionString: URL_ });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
   /** A migration run by another process meanwhile. */
   const alter = async (change: string): Promise<void> => {
     const other = new Client({ connectionString: url });
@@ -75,10 +65,8 @@ onServer('prepareRepeatedStatements on PostgreSQL', () => {
   };
 
   beforeAll(async () => {
-    await admin(`create database ${name}`);
-    const u = new URL(URL_ as string);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    scratch = await createScratchDatabase(URL_ as string);
+    url = scratch.url;
     const setup = new Client({ connectionString: url });
     await setup.connect();
     await setup.query('create table prepared_probe (n integer, label text)');
@@ -87,7 +75,7 @@ onServer('prepareRepeatedStatements on PostgreSQL', () => {
   });
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.end()));
-    await admin(`drop database if exists ${name} with (force)`);
+    await scratch.drop();
   });
 
   it('prepares only statements with parameters, once each, up to the cap per connection', async () => {

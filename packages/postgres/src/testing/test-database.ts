@@ -53,7 +53,8 @@ const openPgliteTestDatabase = async (): Promise<TestDatabase> => {
   };
 };
 
-const openPostgresTestDatabase = async (adminUrl: string, poolSize: number): Promise<TestDatabase> => {
+/** A fresh database `cd_test_<random>` on the server of `adminUrl`: its URL, and how to drop it. */
+export const createScratchDatabase = async (adminUrl: string): Promise<{ readonly url: string; drop(): Promise<void> }> => {
   const name = `cd_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = async (statement: string): Promise<void> => {
     const client = new Client({ connectionString: adminUrl });
@@ -67,7 +68,12 @@ const openPostgresTestDatabase = async (adminUrl: string, poolSize: number): Pro
   await admin(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+};
+
+const openPostgresTestDatabase = async (adminUrl: string, poolSize: number): Promise<TestDatabase> => {
+  const scratch = await createScratchDatabase(adminUrl);
+  const databaseUrl = scratch.url;
   const others: DatabaseHandle[] = [];
   // Tests start hundreds of statements at once on one pool (far beyond what
   // the service's requests do): they may wait for a connection longer than
@@ -87,7 +93,7 @@ const openPostgresTestDatabase = async (adminUrl: string, poolSize: number): Pro
     close: async () => {
       await Promise.all(others.map((o) => o.close()));
       await handle.close();
-      await admin(`drop database if exists ${name} with (force)`);
+      await scratch.drop();
     },
   };
 };
