@@ -10,3 +10,4 @@ export * from './amqp-sink';
 export * from './embedded-sink';
 export * from './sink-from-settings';
 export * from './amqp-consumer';
+export * from './worker';

@@ -1,0 +1,86 @@
+import { createCodeDispatch } from '@codedispatch/core';
+import { areaSettings, FixedClock, InMemoryDriverTracker, testConfig } from '@codedispatch/core/testing';
+import { openDatabase, postgresStore, type DatabaseHandle, type PostgresStore } from '@codedispatch/postgres';
+import type { ClosableEventSink, OutboxEvent } from './event';
+import { startWorker, type WorkerEvent } from './worker';
+
+/*
+ * The background work as an embedder starts it, on their store: the sweep
+ * expires a due order, the relay delivers the code-entered event to the
+ * sink, and stop() ends both and closes the sink.
+ */
+
+const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+class CollectingSink implements ClosableEventSink {
+  readonly events: OutboxEvent[] = [];
+  closed = false;
+  async deliver(event: OutboxEvent): Promise<void> {
+    this.events.push(event);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+describe('startWorker on an embedded database', () => {
+  let handle: DatabaseHandle;
+  let store: PostgresStore;
+  beforeAll(async () => {
+    handle = await openDatabase({ pgliteDataDir: 'memory' });
+    store = await postgresStore({ db: handle.db });
+    await store.migrate();
+  }, 120_000);
+  afterAll(() => handle.close());
+
+  it('sweeps, delivers the events, and stops cleanly', async () => {
+    const clock = new FixedClock('2026-11-26T10:00:00.000Z');
+    const config = testConfig({ areas: [areaSettings('svo_d', { orderExpireS: 60 })] });
+    const dispatch = createCodeDispatch({ store, config, tracker: new InMemoryDriverTracker(), clock });
+    const sink = new CollectingSink();
+    const events: WorkerEvent[] = [];
+    const worker = await startWorker({
+      dispatch,
+      store,
+      sink,
+      sweepIntervalMs: 20,
+      relayPollIntervalMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const entered = await dispatch.createOrder({ orderId: 'entered', areaId: 'svo_d', service: 'orders' });
+      const left = await dispatch.createOrder({ orderId: 'left', areaId: 'svo_d', service: 'orders' });
+      if (!entered.ok || !left.ok) throw new Error('create failed');
+      const moved = await dispatch.enterCode({
+        areaId: 'svo_d',
+        code: entered.value.assignment.code,
+        driver: { parkDbId: 'park1', driverId: 'd1' },
+      });
+      expect(moved.ok).toBe(true);
+      await until(() => sink.events.length === 1);
+      expect(sink.events[0]?.payload).toMatchObject({ type: 'code_dispatch.code_entered', order_id: 'entered' });
+
+      clock.advanceSeconds(61);
+      await until(() => events.some((e) => e.kind === 'swept'));
+      // The entered order's processing timed out meanwhile too.
+      expect(events).toContainEqual({ kind: 'swept', expired: 1, timedOut: 1 });
+      const read = await dispatch.getAssignment('left');
+      expect(read.ok && [read.value.status, read.value.errorCode]).toEqual(['error', 'expired']);
+    } finally {
+      await worker.stop();
+    }
+    expect(sink.closed).toBe(true);
+    const after = await dispatch.createOrder({ orderId: 'after', areaId: 'svo_d', service: 'orders' });
+    expect(after.ok).toBe(true);
+    clock.advanceSeconds(61);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(events.filter((e) => e.kind === 'swept')).toHaveLength(1);
+    await worker.stop();
+  });
+});
