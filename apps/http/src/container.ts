@@ -13,6 +13,7 @@ import {
   type UseCases,
   type CodeRandom,
   type ConfigSource,
+  type DomainError,
   type DriverTracker,
   type Experiments,
   type OrderId,
@@ -27,6 +28,7 @@ import {
 } from '@codedispatch/postgres';
 import {
   OutboxRelay,
+  Worker,
   sinkFromSettings,
   type ClosableEventSink,
   type EmbeddedHandler,
@@ -42,7 +44,6 @@ import type { AppDeps } from './http/routes/deps';
 import { errorFields, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { Background } from './runtime/background';
-import { Sweeper } from './runtime/sweeper';
 import { TOKENS } from './tokens';
 
 /*
@@ -90,6 +91,16 @@ const embeddedLookup =
     });
     throw new Error(`lookup failed: ${result.left.code}`);
   };
+
+/** A failed sweep as log fields: a domain error's code (and a storage failure's cause), or the exception. */
+const sweepFailure = (error: unknown): Record<string, unknown> => {
+  const domain = error as Partial<DomainError> | null;
+  if (typeof domain?.code !== 'string') return errorFields(error);
+  return {
+    code: domain.code,
+    ...(domain.code === 'storage_unavailable' ? errorFields((domain as { cause?: unknown }).cause) : {}),
+  };
+};
 
 /** A provider other than the SDK's no-op one was registered programmatically. */
 const openFeatureProviderRegistered = (): boolean => OpenFeature.providerMetadata.name !== 'No-op Provider';
@@ -213,37 +224,48 @@ export const buildContainer = (options: ContainerOptions): Container => {
   }
 
   // ----------------------------------------------------------- background
-  /** Delivered events are kept a week for inspection; failed entries as long as any area's window needs them. */
-  const housekeeping =
-    (repository: AssignmentRepository, relay: OutboxRelay, config: ConfigSource, clock: Clock) => async (): Promise<void> => {
-      if (repository instanceof KyselyAssignmentRepository) {
-        const windows = Object.values(config.current().areas).map((a) => a.attemptsWindowS);
-        const keepS = Math.max(AREA_DEFAULTS.attemptsWindowS, ...windows) + 60;
-        await repository.pruneFailedAttempts(new Date(clock.now().getTime() - keepS * 1000));
-      }
-      await relay.pruneDelivered(7 * 24 * 3600);
-    };
-  c.bind<Sweeper>(TOKENS.Sweeper).toDynamicValue(
-    (ctx) =>
-      new Sweeper(get<UseCases>(ctx, TOKENS.UseCases).sweep, get(ctx, TOKENS.Logger), options.sweepIntervalMs ?? 1000),
-  );
+  /** The library's worker, as an embedder runs it: sweeps, the relay, housekeeping (delivered events kept a week). */
+  c.bind<Worker>(TOKENS.Worker).toDynamicValue((ctx) => {
+    const logger = get<Logger>(ctx, TOKENS.Logger);
+    const config = get<ConfigSource>(ctx, TOKENS.Config);
+    const useCases = get<UseCases>(ctx, TOKENS.UseCases);
+    const storage = get<AssignmentRepository>(ctx, TOKENS.StorageRepository);
+    return new Worker({
+      dispatch: {
+        sweep: async () => {
+          const result = await useCases.sweep.execute()();
+          return E.isRight(result) ? { ok: true, value: result.right } : { ok: false, error: result.left };
+        },
+      },
+      ...(database !== undefined && storage instanceof KyselyAssignmentRepository
+        ? {
+            store: { db: database.db, listen: database.listen, repository: storage },
+            relay: get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
+          }
+        : {}),
+      sweepIntervalMs: options.sweepIntervalMs ?? 1000,
+      // Failed entries as long as any area's window needs them.
+      attemptsRetentionS: () =>
+        Math.max(AREA_DEFAULTS.attemptsWindowS, ...Object.values(config.current().areas).map((a) => a.attemptsWindowS)) + 60,
+      clock: get<Clock>(ctx, TOKENS.Clock),
+      onEvent: (event) => {
+        if (event.kind === 'swept') logger.info('sweep', { expired: event.expired, timed_out: event.timedOut });
+        else if (event.kind === 'housekeeping_failed') logger.warn('housekeeping failed', errorFields(event.error));
+        else if (event.kind === 'sweep_failed') logger.warn('sweep failed', sweepFailure(event.error));
+        // The relay's notices are logged by the relay's own listener.
+      },
+    });
+  });
   c.bind<Background>(TOKENS.Background).toDynamicValue(
     (ctx) =>
       new Background({
-        sweeper: get(ctx, TOKENS.Sweeper),
+        worker: get(ctx, TOKENS.Worker),
         longPoll: get(ctx, TOKENS.LongPoll),
         logger: get(ctx, TOKENS.Logger),
         ...(database !== undefined
           ? {
               notifier: get<ChangeNotifier>(ctx, TOKENS.ChangeNotifier),
-              relay: get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
               sink: get<ClosableEventSink>(ctx, TOKENS.EventSink),
-              housekeeping: housekeeping(
-                get<AssignmentRepository>(ctx, TOKENS.StorageRepository),
-                get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
-                get<ConfigSource>(ctx, TOKENS.Config),
-                get<Clock>(ctx, TOKENS.Clock),
-              ),
             }
           : {}),
       }),

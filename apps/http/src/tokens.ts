@@ -30,7 +30,7 @@ export const TOKENS = {
   /** Where processing events go: embedded, webhook or amqp. */
   EventSink: Symbol.for('codedispatch.EventSink'),
   OutboxRelay: Symbol.for('codedispatch.OutboxRelay'),
-  Sweeper: Symbol.for('codedispatch.Sweeper'),
+  Worker: Symbol.for('codedispatch.Worker'),
   Authenticator: Symbol.for('codedispatch.Authenticator'),
   Readiness: Symbol.for('codedispatch.Readiness'),
   /** Background work started by `main.ts`: notifier, relay, sweeper. */

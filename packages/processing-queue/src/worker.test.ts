@@ -83,4 +83,38 @@ describe('startWorker on an embedded database', () => {
     expect(events.filter((e) => e.kind === 'swept')).toHaveLength(1);
     await worker.stop();
   });
+
+  it('runs housekeeping at start and survives its failure; sweeps only without a store', async () => {
+    const events: WorkerEvent[] = [];
+    let sweeps = 0;
+    const failing = {
+      db: store.db,
+      repository: {
+        pruneFailedAttempts: async (): Promise<number> => {
+          throw new Error('database down');
+        },
+      },
+    };
+    const worker = await startWorker({
+      dispatch: {
+        sweep: async () => {
+          sweeps++;
+          return { ok: true, value: { expired: 0, timedOut: 0 } };
+        },
+      },
+      store: failing,
+      sweepIntervalMs: 10,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await until(() => sweeps >= 3);
+      expect(events).toContainEqual({ kind: 'housekeeping_failed', error: new Error('database down') });
+      expect(worker.relay).toBeNull();
+    } finally {
+      await worker.stop();
+    }
+    const after = sweeps;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sweeps).toBe(after);
+  });
 });

@@ -5,34 +5,44 @@ import { OutboxRelay, type RelayNotice } from './outbox-relay';
 
 /*
  * The background work of code dispatch, for any process that runs the use
- * cases (the REST service's own background does the same, plus its
- * long-poll notifications): the sweep (due expiries and processing
- * timeouts; without it an expired code stays taken until someone reads its
- * order), the outbox relay to a sink (without it events stay undelivered),
- * and housekeeping (old attempt rows, delivered events past retention).
- * Several workers on one database are fine: the sweep's writes are
- * compare-and-set, the relay leases its rows.
+ * cases; the REST service runs this same worker (plus the change
+ * notifications its long-polls wait on): the sweep (due expiries and
+ * processing timeouts; without it an expired code stays taken until someone
+ * reads its order), the outbox relay to a sink (without it events stay
+ * undelivered), and housekeeping (old attempt rows, delivered events past
+ * retention). Several workers on one database are fine: the sweep's writes
+ * are compare-and-set, the relay leases its rows.
  */
 
 export interface WorkerOptions {
   /** The use cases, from `createCodeDispatch`: the worker sweeps through them. */
   readonly dispatch: Pick<CodeDispatch, 'sweep'>;
-  /** The store of those use cases (not one on a transaction). */
-  readonly store: PostgresStore;
-  /** Where the processing events go; without one the relay does not run. Closed by `stop()`. */
+  /** The store of those use cases (not one on a transaction): the relay's outbox, and housekeeping. Without it, sweeps only. */
+  readonly store?: Pick<PostgresStore, 'db' | 'listen'> & {
+    readonly repository: Pick<PostgresStore['repository'], 'pruneFailedAttempts'>;
+  };
+  /** Where the processing events go; without one (and no `relay`) the relay does not run. Closed by `stop()`. */
   readonly sink?: ClosableEventSink;
-  /** Delivery attempts before an event is dead-lettered. Default 25. */
+  /** A relay built by the caller instead (its own options, notices); the worker starts, stops and prunes it. */
+  readonly relay?: OutboxRelay;
+  /** Delivery attempts before an event is dead-lettered, for the relay the worker builds. Default 25. */
   readonly maxAttempts?: number;
   /** Default 1 s. */
   readonly sweepIntervalMs?: number;
-  /** How often the relay looks for due events without a wake-up. Default 1.5 s. */
+  /** How often the relay the worker builds looks for due events without a wake-up. Default 1.5 s. */
   readonly relayPollIntervalMs?: number;
   /** Default 10 minutes (and once at start). */
   readonly housekeepingIntervalMs?: number;
   /** Delivered events are kept this long. Default 7 days. */
   readonly deliveredRetentionS?: number;
-  /** Attempt rows whose every failure is older than this are deleted. Default 1 day (keep it above every area's window). */
-  readonly attemptsRetentionS?: number;
+  /**
+   * Attempt rows whose every failure is older than this are deleted: keep it
+   * above every area's `attempts_window_s` (a function is asked at each run,
+   * for a configuration that reloads). Default 1 day.
+   */
+  readonly attemptsRetentionS?: number | (() => number);
+  /** The use cases' clock, for the attempt rows' retention. Default the wall clock. */
+  readonly clock?: { now(): Date };
   /** What the worker did or failed to do; must not throw. */
   readonly onEvent?: (event: WorkerEvent) => void;
 }
@@ -43,73 +53,107 @@ export type WorkerEvent =
   | { readonly kind: 'housekeeping_failed'; readonly error: unknown }
   | { readonly kind: 'relay'; readonly notice: RelayNotice };
 
-export interface Worker {
-  /** One sweep now (or the one running). */
-  sweepOnce(): Promise<void>;
-  /** The outbox relay, when a sink was given (stats, redrive of dead letters). */
+const DEFAULT_SWEEP_MS = 1000;
+const DEFAULT_HOUSEKEEPING_MS = 10 * 60_000;
+const DEFAULT_DELIVERED_RETENTION_S = 7 * 86_400;
+const DEFAULT_ATTEMPTS_RETENTION_S = 86_400;
+
+/** The background work; `start()` it, `stop()` it at shutdown. */
+export class Worker {
+  /** The outbox relay, when there is one (stats, redrive of dead letters). */
   readonly relay: OutboxRelay | null;
-  /** Stops the timers, waits for the sweep in flight, flushes the relay and closes the sink. Safe to call twice. */
-  stop(): Promise<void>;
-}
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private housekeepingTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
 
-export const startWorker = async (options: WorkerOptions): Promise<Worker> => {
-  const tell = options.onEvent ?? (() => undefined);
-  const { store } = options;
-  const listen = store.listen ?? (async () => async () => undefined);
-  const relay =
-    options.sink === undefined
-      ? null
-      : new OutboxRelay({
-          store: { db: store.db, listen },
-          sink: options.sink,
-          maxAttempts: options.maxAttempts ?? 25,
-          ...(options.relayPollIntervalMs !== undefined ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
-          onNotice: (notice) => tell({ kind: 'relay', notice }),
-        });
+  constructor(private readonly options: WorkerOptions) {
+    const { store, sink } = options;
+    this.relay =
+      options.relay ??
+      (store === undefined || sink === undefined
+        ? null
+        : new OutboxRelay({
+            store: { db: store.db, listen: store.listen ?? (async () => async () => undefined) },
+            sink,
+            maxAttempts: options.maxAttempts ?? 25,
+            ...(options.relayPollIntervalMs !== undefined ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+            onNotice: (notice) => this.tell({ kind: 'relay', notice }),
+          }));
+  }
 
-  let sweeping: Promise<void> | null = null;
-  const sweepOnce = (): Promise<void> => {
-    sweeping ??= (async () => {
+  async start(): Promise<void> {
+    if (this.sweepTimer !== null) return;
+    this.stopping = null;
+    await this.relay?.start();
+    this.sweepTimer = setInterval(() => void this.sweepOnce(), this.options.sweepIntervalMs ?? DEFAULT_SWEEP_MS);
+    this.sweepTimer.unref();
+    void this.housekeeping();
+    this.housekeepingTimer = setInterval(
+      () => void this.housekeeping(),
+      this.options.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_MS,
+    );
+    this.housekeepingTimer.unref();
+  }
+
+  /** One sweep now (or the one running). */
+  sweepOnce(): Promise<void> {
+    this.sweeping ??= (async () => {
       try {
-        const outcome = await options.dispatch.sweep();
-        if (!outcome.ok) tell({ kind: 'sweep_failed', error: outcome.error });
-        else if (outcome.value.expired + outcome.value.timedOut > 0) tell({ kind: 'swept', ...outcome.value });
+        const outcome = await this.options.dispatch.sweep();
+        if (!outcome.ok) this.tell({ kind: 'sweep_failed', error: outcome.error });
+        else if (outcome.value.expired + outcome.value.timedOut > 0) this.tell({ kind: 'swept', ...outcome.value });
       } catch (error) {
-        tell({ kind: 'sweep_failed', error });
+        this.tell({ kind: 'sweep_failed', error });
       } finally {
-        sweeping = null;
+        this.sweeping = null;
       }
     })();
-    return sweeping;
-  };
-  const housekeeping = async (): Promise<void> => {
+    return this.sweeping;
+  }
+
+  /** Stops the timers, waits for the sweep in flight, flushes the relay and closes the sink. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+      if (this.housekeepingTimer !== null) clearInterval(this.housekeepingTimer);
+      this.sweepTimer = null;
+      this.housekeepingTimer = null;
+      await this.sweeping;
+      try {
+        await this.relay?.stop();
+      } finally {
+        await this.options.sink?.close();
+      }
+    })();
+    return this.stopping;
+  }
+
+  private async housekeeping(): Promise<void> {
+    const { store, attemptsRetentionS } = this.options;
     try {
-      const attemptsS = options.attemptsRetentionS ?? 86_400;
-      await store.repository.pruneFailedAttempts(new Date(Date.now() - attemptsS * 1000));
-      if (relay !== null) await relay.pruneDelivered(options.deliveredRetentionS ?? 7 * 86_400);
+      const keepS =
+        typeof attemptsRetentionS === 'function' ? attemptsRetentionS() : (attemptsRetentionS ?? DEFAULT_ATTEMPTS_RETENTION_S);
+      const now = this.options.clock?.now().getTime() ?? Date.now();
+      await store?.repository.pruneFailedAttempts(new Date(now - keepS * 1000));
+      await this.relay?.pruneDelivered(this.options.deliveredRetentionS ?? DEFAULT_DELIVERED_RETENTION_S);
     } catch (error) {
-      tell({ kind: 'housekeeping_failed', error });
+      this.tell({ kind: 'housekeeping_failed', error });
     }
-  };
+  }
 
-  await relay?.start();
-  const sweepTimer = setInterval(() => void sweepOnce(), options.sweepIntervalMs ?? 1000);
-  sweepTimer.unref();
-  void housekeeping();
-  const housekeepingTimer = setInterval(() => void housekeeping(), options.housekeepingIntervalMs ?? 10 * 60_000);
-  housekeepingTimer.unref();
+  private tell(event: WorkerEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's failure is not the worker's.
+    }
+  }
+}
 
-  let stopped: Promise<void> | null = null;
-  return {
-    sweepOnce,
-    relay,
-    stop: () =>
-      (stopped ??= (async () => {
-        clearInterval(sweepTimer);
-        clearInterval(housekeepingTimer);
-        await sweeping;
-        await relay?.stop();
-        await options.sink?.close();
-      })()),
-  };
+/** A worker, started. */
+export const startWorker = async (options: WorkerOptions): Promise<Worker> => {
+  const worker = new Worker(options);
+  await worker.start();
+  return worker;
 };

@@ -1,22 +1,25 @@
 import { createLogger } from '../observability/logger';
 import { Background } from './background';
-import type { Sweeper } from './sweeper';
 
-const sweeper = { start: jest.fn(), stop: jest.fn(async () => undefined) } as unknown as Sweeper;
-const longPoll = { shutdown: jest.fn(async () => undefined) };
 const logger = createLogger({ level: 'error', silent: true });
 
 describe('Background', () => {
-  it('runs housekeeping at start, survives its failure, and stops it with the rest', async () => {
-    const housekeeping = jest.fn(async () => {
-      throw new Error('database down');
-    });
-    const background = new Background({ sweeper, longPoll, logger, housekeeping });
+  it('starts the worker, and at stop stops it before closing the sink, even when the worker fails to stop', async () => {
+    const calls: string[] = [];
+    const worker = {
+      start: jest.fn(async () => void calls.push('worker start')),
+      stop: jest.fn(async () => {
+        calls.push('worker stop');
+        throw new Error('relay flush failed');
+      }),
+    };
+    const sink = { deliver: jest.fn(), close: jest.fn(async () => void calls.push('sink close')) };
+    const longPoll = { shutdown: jest.fn(async () => undefined) };
+    const background = new Background({ worker, longPoll, logger, sink });
     await background.start();
-    await new Promise((r) => setImmediate(r));
-    expect(housekeeping).toHaveBeenCalledTimes(1);
-    expect(sweeper.start).toHaveBeenCalled();
+    await background.start();
+    expect(worker.start).toHaveBeenCalledTimes(1);
     await background.stop();
-    expect(sweeper.stop).toHaveBeenCalled();
+    expect(calls).toEqual(['worker start', 'worker stop', 'sink close']);
   });
 });

@@ -1,28 +1,21 @@
 import type { ChangeNotifier } from '@codedispatch/postgres';
-import type { ClosableEventSink, OutboxRelay } from '@codedispatch/processing-queue';
+import type { ClosableEventSink, Worker } from '@codedispatch/processing-queue';
 import type { LongPoll } from '../http/long-poll';
 import { errorFields, type Logger } from '../observability/logger';
-import type { Sweeper } from './sweeper';
 
 export interface BackgroundParts {
-  readonly sweeper: Sweeper;
+  /** The library's worker: sweeps, the outbox relay, housekeeping (what an embedder runs too). */
+  readonly worker: Pick<Worker, 'start' | 'stop'>;
   readonly longPoll: Pick<LongPoll<unknown>, 'shutdown'>;
   readonly logger: Logger;
-  /** With a database: the LISTEN for changes, and the outbox relay with its sink. */
+  /** With a database: the LISTEN for changes, and the relay's sink. */
   readonly notifier?: ChangeNotifier;
-  readonly relay?: OutboxRelay;
   readonly sink?: ClosableEventSink;
-  /** Deletes what no rule needs any more (old failed entries, delivered events). */
-  readonly housekeeping?: () => Promise<void>;
 }
 
-/** Housekeeping is cheap but not urgent: every ten minutes, and once at start. */
-const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
-
-/** The work an instance does besides answering requests: notifier, relay, sweeps. */
+/** The work an instance does besides answering requests: the worker, and the change notifications long-polls wait on. */
 export class Background {
   private started = false;
-  private housekeepingTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly parts: BackgroundParts) {}
 
@@ -30,15 +23,7 @@ export class Background {
     if (this.started) return;
     this.started = true;
     await this.parts.notifier?.start();
-    await this.parts.relay?.start();
-    this.parts.sweeper.start();
-    const { housekeeping, logger } = this.parts;
-    if (housekeeping !== undefined) {
-      const run = (): void => void housekeeping().catch((e: unknown) => logger.warn('housekeeping failed', errorFields(e)));
-      run();
-      this.housekeepingTimer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
-      this.housekeepingTimer.unref();
-    }
+    await this.parts.worker.start();
   }
 
   /** Answers every waiting long-poll now with the current state. */
@@ -46,9 +31,9 @@ export class Background {
     return this.parts.longPoll.shutdown();
   }
 
-  /** Stops sweeping, flushes the relay, stops listening, closes the sink. Safe to call twice. */
+  /** Stops the worker (sweeps, then the relay, flushed), stops listening, closes the sink. Safe to call twice. */
   async stop(): Promise<void> {
-    const { sweeper, relay, notifier, sink, logger } = this.parts;
+    const { worker, notifier, sink, logger } = this.parts;
     const step = async (what: string, run: () => Promise<unknown> | undefined): Promise<void> => {
       try {
         await run();
@@ -56,10 +41,7 @@ export class Background {
         logger.warn(`shutdown: ${what} failed`, errorFields(e));
       }
     };
-    if (this.housekeepingTimer !== null) clearInterval(this.housekeepingTimer);
-    this.housekeepingTimer = null;
-    await step('sweeper', () => sweeper.stop());
-    await step('outbox relay', () => relay?.stop());
+    await step('worker', () => worker.stop());
     await step('notifier', () => notifier?.stop());
     await step('sink', () => sink?.close());
     this.started = false;
