@@ -2,11 +2,10 @@ import * as E from 'fp-ts/Either';
 import type * as TE from 'fp-ts/TaskEither';
 import type { Assignment, LookupFailureCode } from '../domain/assignment';
 import type { Driver, OrderId } from '../domain/ids';
-import { transition, type AssignmentEvent } from '../domain/transition';
 import { areaSettingsOf } from '../config/config';
 import type { DomainError } from '../errors';
 import type { AcquireResult, AssignmentRepository, Clock, ConfigSource, DriverTracker } from '../ports';
-import { MAX_CONFLICT_RETRIES, secondsLater, settle, useCase } from './shared';
+import { changeOrder, secondsLater, useCase, type Decision } from './shared';
 
 export interface LookupDriver {
   readonly orderId: OrderId;
@@ -50,43 +49,37 @@ export class LookupDriverUseCase {
     return useCase(async () => {
       const config = this.config.current();
       if (!config.processingEnabled) return E.left({ code: 'processing_disabled' });
-      for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
-        const found = await this.repository.findByOrder(input.orderId);
-        if (found === null) return E.left({ code: 'assignment_not_found' });
-        const a = await settle(this.repository, config, found, this.clock.now());
-        if (a.status !== 'processing' || a.driver === null) {
-          return E.left({ code: 'assignment_not_processing', assignmentStatus: a.status });
+      return changeOrder(this.repository, this.config, this.clock, input.orderId, async (a): Promise<Decision<LookupResult>> => {
+        const driver = a.driver;
+        if (a.status !== 'processing' || driver === null) {
+          return { kind: 'answer', result: E.left({ code: 'assignment_not_processing', assignmentStatus: a.status }) };
         }
-
-        const acquired = await this.tracker.acquire(a.driver, a.orderId, a.areaId);
-        if (acquired.kind === 'unavailable') return E.left({ code: 'tracker_unavailable', retryAfterS: acquired.retryAfterS });
-        const event: AssignmentEvent =
-          acquired.kind === 'acquired'
-            ? { type: 'driver_acquired', by: input.service }
-            : { type: 'lookup_failed', errorCode: FAILURES[acquired.kind], by: input.service };
-
-        const now = this.clock.now();
-        const moved = transition(a, event, now);
-        if (E.isLeft(moved)) return E.left({ code: 'assignment_not_processing', assignmentStatus: a.status });
-        const outcome = await this.repository.applyTransition({
-          expectedVersion: a.version,
-          next: moved.right.assignment,
-          change: moved.right.change,
-        });
-        if (outcome.kind !== 'applied') continue; // cancelled or re-entered meanwhile: decide again
-
-        if (acquired.kind !== 'acquired') return E.right({ assignment: outcome.assignment });
-        const offset = areaSettingsOf(config, a.areaId).driverDueOffsetS;
-        return E.right({
-          assignment: outcome.assignment,
-          candidate: {
-            driver: a.driver,
-            ...(acquired.position ? { position: acquired.position } : {}),
-            ...(offset !== null ? { due: secondsLater(now, offset) } : {}),
-          },
-        });
-      }
-      return E.left({ code: 'storage_unavailable', cause: new Error('the assignment kept changing during the lookup') });
+        // The tracker is asked before anything is written: a moved record is decided again, tracker included.
+        const acquired = await this.tracker.acquire(driver, a.orderId, a.areaId);
+        if (acquired.kind === 'unavailable') {
+          return { kind: 'answer', result: E.left({ code: 'tracker_unavailable', retryAfterS: acquired.retryAfterS }) };
+        }
+        if (acquired.kind !== 'acquired') {
+          return {
+            kind: 'move',
+            event: { type: 'lookup_failed', errorCode: FAILURES[acquired.kind], by: input.service },
+            answer: (moved) => ({ assignment: moved }),
+          };
+        }
+        const offset = areaSettingsOf(this.config.current(), a.areaId).driverDueOffsetS;
+        return {
+          kind: 'move',
+          event: { type: 'driver_acquired', by: input.service },
+          answer: (moved, at) => ({
+            assignment: moved,
+            candidate: {
+              driver,
+              ...(acquired.position ? { position: acquired.position } : {}),
+              ...(offset !== null ? { due: secondsLater(at, offset) } : {}),
+            },
+          }),
+        };
+      });
     });
   }
 }
