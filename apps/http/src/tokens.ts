@@ -33,7 +33,7 @@ export const TOKENS = {
   Worker: Symbol.for('codedispatch.Worker'),
   Authenticator: Symbol.for('codedispatch.Authenticator'),
   Readiness: Symbol.for('codedispatch.Readiness'),
-  /** Background work started by `main.ts`: notifier, relay, sweeper. */
+  /** Background work started by `main.ts`: the change notifier and the worker (sweeps, relay, housekeeping). */
   Background: Symbol.for('codedispatch.Background'),
   AppDeps: Symbol.for('codedispatch.AppDeps'),
 } as const;

@@ -172,7 +172,7 @@ export interface InstanceOptions {
   readonly sink?: ClosableEventSink;
   readonly repository?: AssignmentRepository;
   readonly clock?: Clock;
-  /** Start the notifier, relay and sweeper (default true). */
+  /** Start the change notifier and the worker: sweeps, relay, housekeeping (default true). */
   readonly background?: boolean;
   readonly sweepIntervalMs?: number;
 }
