@@ -11,6 +11,20 @@ import { createPglite, extractTar, pgliteTemplate, pgliteTemplateFile, placeData
 import { recordedStreams } from './testing';
 import { OPEN_TIMEOUT_MS } from './testing/test-database';
 
+/** A PGlite created on `dir` (the template from `cache`, default the shared one), closed after `use`. */
+const onPglite = async <T>(
+  dir: string | undefined,
+  cache: string | undefined,
+  use: (pglite: Awaited<ReturnType<typeof createPglite>>) => Promise<T>,
+): Promise<T> => {
+  const pglite = await createPglite(dir, cache);
+  try {
+    return await use(pglite);
+  } finally {
+    await pglite.close();
+  }
+};
+
 const ROOT = join(__dirname, '../../..');
 
 let scratch: string;
@@ -147,12 +161,9 @@ describe('the template cache', () => {
       expect(await templateCli([cache], quiet)).toBe(0);
       expect(quiet.out + quiet.err).toBe('');
 
-      const pglite = await createPglite(fresh('from-other'), cache);
-      try {
+      await onPglite(fresh('from-other'), cache, async (pglite) => {
         expect(await hasMarker(pglite)).toBe(false);
-      } finally {
-        await pglite.close();
-      }
+      });
     },
     OPEN_TIMEOUT_MS,
   );
@@ -165,12 +176,9 @@ describe('the template cache', () => {
       const stored = gunzipSync(readFileSync(pgliteTemplateFile(cache)));
       expect([a, b].some((t) => Buffer.compare(Buffer.from(t), stored) === 0)).toBe(true);
       expect(leftovers(cache)).toEqual([]);
-      const pglite = await createPglite(fresh('from-race'), cache);
-      try {
+      await onPglite(fresh('from-race'), cache, async (pglite) => {
         expect((await pglite.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
-      } finally {
-        await pglite.close();
-      }
+      });
     },
     OPEN_TIMEOUT_MS,
   );
@@ -186,12 +194,9 @@ describe('the template cache', () => {
       const template = await pgliteTemplate(cache, (e) => reported.push(e));
       expect(reported.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['Z_BUF_ERROR']);
       expect(Buffer.compare(gunzipSync(readFileSync(file)), Buffer.from(template))).toBe(0);
-      const pglite = await createPglite(fresh('from-remade'), cache);
-      try {
+      await onPglite(fresh('from-remade'), cache, async (pglite) => {
         expect(await hasMarker(pglite)).toBe(false);
-      } finally {
-        await pglite.close();
-      }
+      });
     },
     OPEN_TIMEOUT_MS,
   );
@@ -252,12 +257,9 @@ describe('placing a data directory', () => {
       const results = await Promise.all([place(), place(), place()]);
       expect(results.sort()).toEqual(['false', 'false', 'true']);
       expect(leftovers(join(dir, '..'))).toEqual([]);
-      const pglite = await createPglite(dir);
-      try {
+      await onPglite(dir, undefined, async (pglite) => {
         expect(await hasMarker(pglite)).toBe(true);
-      } finally {
-        await pglite.close();
-      }
+      });
     },
     OPEN_TIMEOUT_MS,
   );

@@ -31,17 +31,23 @@ const setup = () => {
   return { repository, useCases };
 };
 
+/** The use cases, with order o1 in processing (its code entered by driver p/d). */
+const withProcessingOrder = async () => {
+  const { repository, useCases } = setup();
+  const created = await useCases.createOrder.execute({
+    orderId: orderId('o1'),
+    areaId: areaId('svo_d'),
+    userId: null,
+    service: 's',
+  })();
+  if (E.isLeft(created)) throw new Error(created.left.code);
+  await useCases.enterCode.execute({ areaId: areaId('svo_d'), typedCode: created.right.code, driver: driver('p', 'd') })();
+  return { repository, useCases };
+};
+
 describe('changeOrder, through cancel and lookup', () => {
   it('answers storage_unavailable for a record that keeps changing, after the retries, from both', async () => {
-    const { repository, useCases } = setup();
-    const created = await useCases.createOrder.execute({
-      orderId: orderId('o1'),
-      areaId: areaId('svo_d'),
-      userId: null,
-      service: 's',
-    })();
-    if (E.isLeft(created)) throw new Error(created.left.code);
-    await useCases.enterCode.execute({ areaId: areaId('svo_d'), typedCode: created.right.code, driver: driver('p', 'd') })();
+    const { repository, useCases } = await withProcessingOrder();
     let writes = 0;
     repository.applyTransition = async () => {
       writes++;
@@ -59,15 +65,7 @@ describe('changeOrder, through cancel and lookup', () => {
   });
 
   it('decides again after a lost write: a cancel that lost to an assignment answers order_already_assigned', async () => {
-    const { repository, useCases } = setup();
-    const created = await useCases.createOrder.execute({
-      orderId: orderId('o1'),
-      areaId: areaId('svo_d'),
-      userId: null,
-      service: 's',
-    })();
-    if (E.isLeft(created)) throw new Error(created.left.code);
-    await useCases.enterCode.execute({ areaId: areaId('svo_d'), typedCode: created.right.code, driver: driver('p', 'd') })();
+    const { repository, useCases } = await withProcessingOrder();
     const apply = repository.applyTransition.bind(repository);
     let first = true;
     repository.applyTransition = async (write) => {
