@@ -17,3 +17,4 @@ export * from './legacy-import-writer';
 export * from './change-notifier';
 export * from './system';
 export * from './cli/command-line';
+export * from './outbox-store';

@@ -1,5 +1,12 @@
-import { OUTBOX_CHANNEL, type Database, type DatabaseHandle } from '@codedispatch/postgres';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import {
+  KyselyOutboxStore,
+  LEASE_EXPIRED,
+  OUTBOX_CHANNEL,
+  type ClaimedOutboxRow,
+  type Database,
+  type DatabaseHandle,
+  type OutboxStats,
+} from '@codedispatch/postgres';
 import type { EventSink, OutboxEvent } from './event';
 
 /*
@@ -8,15 +15,14 @@ import type { EventSink, OutboxEvent } from './event';
  * transition (SPEC §6 assign), so the queue has to be a table of ours; a job
  * library would add a second schema and a second write path. What is left —
  * claim with `FOR UPDATE SKIP LOCKED` and a lease, deliver, mark — is this
- * file, and it runs on PGlite too (graphile-worker does not).
+ * file (the statements are `KyselyOutboxStore`'s, in @codedispatch/postgres),
+ * and it runs on PGlite too (graphile-worker does not).
  *
  * PGlite has one connection: no transaction is ever held open while a sink
  * runs. A batch is claimed in one short statement (the lease), delivered
- * outside any transaction, and each row is then marked in its own statement.
+ * outside any transaction, then a failure is recorded in its own statement and the batch's acknowledgements in one.
  * All times come from the database's `now()`, so instances agree.
  */
-
-const TABLE = 'code_dispatch.outbox';
 
 /** What the relay needs of the database handle: Kysely and LISTEN (`openDatabase(...)` gives both). */
 export type OutboxStore = Pick<DatabaseHandle, 'db' | 'listen'>;
@@ -69,34 +75,15 @@ export interface DrainResult {
   readonly failed: number;
 }
 
-export interface OutboxStats {
-  /** Undelivered events that are not dead letters. */
-  readonly depth: number;
-  /** Age of the oldest of them; 0 when there is none. */
-  readonly oldestAgeSeconds: number;
-  readonly dead: number;
-}
+export type { OutboxStats };
 
-interface ClaimedRow {
-  readonly id: string;
-  readonly event_id: string;
-  readonly order_id: string;
-  readonly payload: OutboxEvent['payload'];
-  readonly attempts: number;
-}
+type ClaimedRow = ClaimedOutboxRow;
 
 /** Exponential backoff with "equal jitter": between half and all of base·2^(n-1), capped. */
 export const backoffDelayMs = (attempts: number, backoff: BackoffSettings, random: () => number): number => {
   const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 };
-
-/** `now()` shifted by `ms` (negative: in the past), on the database's clock. */
-const later = (ms: number): RawBuilder<Date> => sql<Date>`now() + ${`${Math.round(ms)} milliseconds`}::interval`;
-
-const LEASE_EXPIRED = 'lease expired: the relay delivering it stopped before recording an outcome';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // `text` cannot hold NUL; keep the stored error short.
 const describe = (e: unknown): string =>
@@ -113,7 +100,7 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string, unref = f
 };
 
 export class OutboxRelay {
-  private readonly db: Kysely<Database>;
+  private readonly outbox: KyselyOutboxStore;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly deliveryTimeoutMs: number;
@@ -128,7 +115,7 @@ export class OutboxRelay {
   private wakeUp: (() => void) | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.db = options.store.db;
+    this.outbox = new KyselyOutboxStore(options.store.db);
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 15_000;
@@ -220,54 +207,23 @@ export class OutboxRelay {
    * lease ran out meanwhile: the events were delivered.
    */
   private async markDelivered(acknowledged: readonly { readonly row: ClaimedRow; readonly ms: number }[]): Promise<void> {
-    if (acknowledged.length === 0) return;
-    await this.db
-      .updateTable(TABLE)
-      .set({ delivered_at: sql<Date>`now()`, locked_until: null })
-      .where('id', '=', sql<string>`any(${acknowledged.map((a) => String(a.row.id))}::bigint[])`)
-      .where('delivered_at', 'is', null)
-      .execute();
+    await this.outbox.markDelivered(acknowledged.map((a) => a.row));
     for (const { row, ms } of acknowledged) this.notice({ kind: 'delivered', eventId: row.event_id, attempts: row.attempts, ms });
   }
 
   /** Outbox depth and lag, for metrics. */
-  async stats(): Promise<OutboxStats> {
-    const row = await this.db
-      .selectFrom(TABLE)
-      .select([
-        sql<string>`count(*) filter (where dead_at is null)`.as('depth'),
-        sql<string>`coalesce(extract(epoch from now() - min(created_at) filter (where dead_at is null)), 0)`.as('oldest'),
-        sql<string>`count(*) filter (where dead_at is not null)`.as('dead'),
-      ])
-      .where('delivered_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return { depth: Number(row.depth), oldestAgeSeconds: Math.max(0, Number(row.oldest)), dead: Number(row.dead) };
+  stats(): Promise<OutboxStats> {
+    return this.outbox.stats();
   }
 
   /** Put dead letters (all, or those listed) back in the queue; returns how many. */
-  async redrive(eventIds?: readonly string[]): Promise<number> {
-    // Anything but a UUID cannot match (and would fail the uuid cast).
-    const ids = eventIds?.filter((id) => UUID.test(id));
-    if (ids !== undefined && ids.length === 0) return 0;
-    let query = this.db
-      .updateTable(TABLE)
-      .set({ dead_at: null, attempts: 0, available_at: sql<Date>`now()`, locked_until: null })
-      .where('dead_at', 'is not', null)
-      .where('delivered_at', 'is', null);
-    if (ids !== undefined) query = query.where('event_id', 'in', ids);
-    const result = await query.executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
-    if (count > 0) await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.db);
-    return count;
+  redrive(eventIds?: readonly string[]): Promise<number> {
+    return this.outbox.redrive(eventIds);
   }
 
   /** Delete delivered events older than `olderThanSeconds` (retention); returns how many. */
-  async pruneDelivered(olderThanSeconds: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom(TABLE)
-      .where('delivered_at', '<', later(-olderThanSeconds * 1000))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+  pruneDelivered(olderThanSeconds: number): Promise<number> {
+    return this.outbox.pruneDelivered(olderThanSeconds);
   }
 
   private async run(): Promise<void> {
@@ -303,35 +259,8 @@ export class OutboxRelay {
     else this.woken = true;
   }
 
-  /**
-   * One statement: lease a batch of due rows and count the attempt. A row
-   * still carrying a lease here had it expire: the relay delivering it stopped.
-   */
-  private async claim(): Promise<readonly ClaimedRow[]> {
-    const rows = await this.db
-      .updateTable(TABLE)
-      .set({
-        locked_until: later(this.leaseMs),
-        attempts: sql<number>`attempts + 1`,
-        last_error: sql<string | null>`case when locked_until is not null then ${LEASE_EXPIRED} else last_error end`,
-      })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom(TABLE)
-          .select('id')
-          .where('delivered_at', 'is', null)
-          .where('dead_at', 'is', null)
-          .where('available_at', '<=', sql<Date>`now()`)
-          .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', sql<Date>`now()`)]))
-          .orderBy('id')
-          .limit(this.batchSize)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .returning(['id', 'event_id', 'order_id', 'payload', 'attempts'])
-      .execute();
-    const id = (r: ClaimedRow): bigint => BigInt(r.id);
-    return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+  private claim(): Promise<readonly ClaimedRow[]> {
+    return this.outbox.claim(this.batchSize, this.leaseMs);
   }
 
   /**
@@ -351,17 +280,7 @@ export class OutboxRelay {
     } catch (e) {
       const error = describe(e);
       const dead = row.attempts >= this.options.maxAttempts;
-      await this.db
-        .updateTable(TABLE)
-        .set({
-          available_at: later(backoffDelayMs(row.attempts, this.backoff, this.random)),
-          locked_until: null,
-          last_error: error,
-          dead_at: dead ? sql<Date>`now()` : null,
-        })
-        .where('id', '=', row.id)
-        .where('delivered_at', 'is', null)
-        .execute();
+      await this.outbox.recordFailure(row, backoffDelayMs(row.attempts, this.backoff, this.random), error, dead);
       this.notice({ kind: 'failed', eventId: row.event_id, attempts: row.attempts, error, dead });
       return { delivered: false, ms: Date.now() - started };
     }
@@ -369,31 +288,13 @@ export class OutboxRelay {
   }
 
   /** Hand claimed rows back untried (the attempt is not counted). */
-  private async release(rows: readonly ClaimedRow[]): Promise<void> {
-    await this.db
-      .updateTable(TABLE)
-      .set({ locked_until: null, attempts: sql<number>`attempts - 1` })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .where('delivered_at', 'is', null)
-      .execute();
+  private release(rows: readonly ClaimedRow[]): Promise<void> {
+    return this.outbox.release(rows);
   }
 
   /** Dead-letter rows that used up their attempts without a recorded outcome. */
   private async bury(rows: readonly ClaimedRow[]): Promise<void> {
-    await this.db
-      .updateTable(TABLE)
-      .set({ locked_until: null, attempts: sql<number>`attempts - 1`, dead_at: sql<Date>`now()` })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .where('delivered_at', 'is', null)
-      .execute();
+    await this.outbox.bury(rows);
     for (const row of rows) {
       this.notice({ kind: 'failed', eventId: row.event_id, attempts: row.attempts - 1, error: LEASE_EXPIRED, dead: true });
     }
