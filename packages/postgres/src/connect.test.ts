@@ -433,3 +433,12 @@ describe('PGlite in a directory, and the migrate command', () => {
     });
   }
 });
+
+describe('openDatabase without a place for the data', () => {
+  it.each([{}, { databaseUrl: '' }, { pgliteDataDir: '' }])(
+    'refuses %j rather than write a database somewhere',
+    async (options) => {
+      await expect(openDatabase(options)).rejects.toThrow(/^openDatabase: give databaseUrl .* or pgliteDataDir/);
+    },
+  );
+});

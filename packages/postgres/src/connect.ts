@@ -14,7 +14,7 @@ import { prepareRepeatedStatements } from './prepared-statements';
 export interface OpenDatabaseOptions {
   /** `postgres://…`: a real server. When absent, the embedded PGlite is used. */
   readonly databaseUrl?: string;
-  /** PGlite's data directory (created if missing), or `memory` / `memory://` for a throwaway database. Default `./.data/pglite`. */
+  /** PGlite's data directory (created if missing), or `memory` / `memory://` for a throwaway database; the service's default is `DEFAULT_PGLITE_DATA_DIR`. */
   readonly pgliteDataDir?: string;
   /** Connections of the pool on a real server. Default 10. PGlite always has one. */
   readonly poolSize?: number;
@@ -70,10 +70,19 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
 const isMemory = (dir: string): boolean => dir === 'memory' || dir === 'memory://';
 
-export const openDatabase = async (options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> =>
-  options.databaseUrl !== undefined && options.databaseUrl !== ''
-    ? openPostgres(options.databaseUrl, options)
-    : openPglite(options);
+/**
+ * Opens a real server (`databaseUrl`) or the embedded PGlite
+ * (`pgliteDataDir`: a directory, or `memory`). One of them must be given:
+ * a library never picks a directory of its own to write a database into.
+ */
+export const openDatabase = async (options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') return openPostgres(options.databaseUrl, options);
+  if (options.pgliteDataDir === undefined || options.pgliteDataDir === '')
+    throw new TypeError(
+      "openDatabase: give databaseUrl (a PostgreSQL server) or pgliteDataDir (the embedded database: a directory, or 'memory')",
+    );
+  return openPglite(options.pgliteDataDir, options);
+};
 
 const ping = async (db: Kysely<Database>): Promise<boolean> => {
   await sql`select 1`.execute(db);
@@ -265,8 +274,7 @@ class PgListener {
 
 // ------------------------------------------------------------------ PGlite
 
-const openPglite = async (options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
-  const dir = options.pgliteDataDir ?? DEFAULT_PGLITE_DATA_DIR;
+const openPglite = async (dir: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> => {
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   const pglite = await createPglite(isMemory(dir) ? undefined : dir);
   // One PGlite is one session: never more than one connection.
