@@ -18,7 +18,6 @@ export * from './codes';
 export * from './experiments/config-experiments';
 export * from './experiments/stable-hash';
 export * from './i18n/messages';
-export * from './use-cases/shared';
 export * from './use-cases/issue-code';
 export * from './use-cases/create-order';
 export * from './use-cases/enter-code';

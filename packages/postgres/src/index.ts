@@ -6,9 +6,10 @@
  * the project's commands share.
  */
 export * from './database';
-export * from './assignments.table';
-export * from './driver-attempts.table';
-export * from './outbox.table';
+// The tables' row types; their mappings and SQL fragments stay inside the package.
+export type { AssignmentsTable, AssignmentRow } from './assignments.table';
+export type { DriverAttemptsTable } from './driver-attempts.table';
+export type { OutboxTable, OutboxRow, ProcessingEventPayload } from './outbox.table';
 export * from './migrations';
 export * from './connect';
 export * from './store';
