@@ -14,6 +14,7 @@ import {
   openDatabase,
   readCommandLine,
   refuseCommandLine,
+  runCommand,
   type CommandStreams,
 } from '@codedispatch/postgres';
 import { importMongoDump, type ImportReport } from '../import';
@@ -251,14 +252,4 @@ export const main = async (argv: readonly string[], io: CommandStreams = process
   }
 };
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand(() => main(process.argv.slice(2)));

@@ -28,7 +28,7 @@ import { openDatabase, type DatabaseHandle } from '../connect';
 import { migrateToLatest } from '../migrations';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
 import { CryptoCodeRandom, SystemClock } from '../system';
-import { readCommandLine, type CommandStreams } from '../cli/command-line';
+import { readCommandLine, runCommand, type CommandStreams } from '../cli/command-line';
 
 const CREATES = Number(process.env.CREATES ?? 300);
 const LENGTH = Number(process.env.LENGTH ?? 6);
@@ -176,14 +176,4 @@ export const main = async (argv: readonly string[], io: CommandStreams = process
   return 0;
 };
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(() => main(process.argv.slice(2)));

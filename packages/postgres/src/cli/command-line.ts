@@ -90,3 +90,19 @@ export const readCommandLine = <O extends Readonly<Record<string, CommandOption>
   // Strict parsing gave each option the type its spec names.
   return E.right({ values: values as CommandValues<O>, positionals: parsed.positionals });
 };
+
+/**
+ * Runs a command's `main` as the process's entry point: its result is the
+ * exit code; a crash is printed with its stack and exits 1.
+ */
+export const runCommand = (main: () => Promise<number>): void => {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+};

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { openDatabase, DEFAULT_PGLITE_DATA_DIR } from '../connect';
 import { migrateToLatest } from '../migrations';
-import { readCommandLine, type CommandStreams } from './command-line';
+import { readCommandLine, runCommand, type CommandStreams } from './command-line';
 
 /*
  * Applies the pending migrations of code_dispatch: to DATABASE_URL when set,
@@ -62,14 +62,4 @@ export const main = async (
   }
 };
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand(main);

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { defaultTemplateCacheDir, pgliteTemplate, pgliteTemplateFile } from '../pglite-template';
-import { readCommandLine, type CommandStreams } from './command-line';
+import { readCommandLine, runCommand, type CommandStreams } from './command-line';
 
 /*
  * Makes the template new PGlite databases start from (see pglite-template.ts),
@@ -53,14 +53,4 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
   return 0;
 };
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand(main);
