@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import * as E from 'fp-ts/Either';
-import { decodeConfig, formatConfigIssues, type GeneratorSettings } from '@codedispatch/core';
+import { decodeConfig, formatConfigIssues, splitConfigDocument, type GeneratorSettings } from '@codedispatch/core';
 
 // ------------------------------------------------------------ configuration
 
@@ -46,7 +46,8 @@ export const benchConfigDocument = (sinkUrl: string): Record<string, unknown> =>
   processing_queue: { sink: 'webhook', webhook_url: sinkUrl, webhook_secret: WEBHOOK_SECRET, max_attempts: 3 },
 });
 
-const decoded = decodeConfig(benchConfigDocument('http://127.0.0.1:9/'));
+// The bare servers need the generator only: the domain's part of the document.
+const decoded = decodeConfig(splitConfigDocument(benchConfigDocument('http://127.0.0.1:9/')).domain);
 if (E.isLeft(decoded)) throw new Error(`bench configuration invalid:\n${formatConfigIssues(decoded.left)}`);
 /** The area's code generator (also used by the bare servers to draw candidates). */
 export const GENERATOR: GeneratorSettings = decoded.right.generator;

@@ -12,7 +12,6 @@ import {
   type Clock,
   type UseCases,
   type CodeRandom,
-  type ConfigSource,
   type DomainError,
   type DriverTracker,
   type Experiments,
@@ -45,6 +44,7 @@ import { errorFields, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { Background } from './runtime/background';
 import { TOKENS } from './tokens';
+import type { ServiceConfigSource } from './config/service-config';
 
 /*
  * The composition root: the only place that chooses adapters, from the
@@ -55,7 +55,7 @@ import { TOKENS } from './tokens';
  */
 
 export interface ContainerOptions {
-  readonly config: ConfigSource;
+  readonly config: ServiceConfigSource;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** PostgreSQL or PGlite, opened and migrated; absent → the in-memory repository (no outbox relay). */
@@ -110,7 +110,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   const get = <T>(ctx: ResolutionContext, token: symbol): T => ctx.get<T>(token);
   const { database } = options;
 
-  c.bind<ConfigSource>(TOKENS.Config).toConstantValue(options.config);
+  c.bind<ServiceConfigSource>(TOKENS.Config).toConstantValue(options.config);
   c.bind<Logger>(TOKENS.Logger).toConstantValue(options.logger);
   c.bind<Metrics>(TOKENS.Metrics).toConstantValue(options.metrics ?? new Metrics());
   c.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? new SystemClock());
@@ -138,7 +138,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   // ----------------------------------------------------- tracker, experiments
   c.bind<DriverTracker>(TOKENS.DriverTracker).toDynamicValue((ctx) => {
     if (options.tracker !== undefined) return options.tracker;
-    const settings = get<ConfigSource>(ctx, TOKENS.Config).current().tracker;
+    const settings = get<ServiceConfigSource>(ctx, TOKENS.Config).current().tracker;
     switch (settings.kind) {
       case 'memory':
         return new InMemoryDriverTracker();
@@ -157,7 +157,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   c.bind<Experiments>(TOKENS.Experiments).toDynamicValue((ctx) => {
     const client =
       options.openFeatureClient ?? (openFeatureProviderRegistered() ? OpenFeature.getClient('codedispatch') : undefined);
-    return new ConfiguredExperiments(get<ConfigSource>(ctx, TOKENS.Config), client);
+    return new ConfiguredExperiments(get<ServiceConfigSource>(ctx, TOKENS.Config), client);
   });
 
   // ----------------------------------------------------------------- core
@@ -198,7 +198,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
       (ctx) =>
         options.sink ??
         sinkFromSettings(
-          get<ConfigSource>(ctx, TOKENS.Config).current().processingQueue,
+          get<ServiceConfigSource>(ctx, TOKENS.Config).current().processingQueue,
           embeddedLookup(get(ctx, TOKENS.UseCases), get(ctx, TOKENS.Logger)),
         ),
     );
@@ -207,7 +207,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
       return new OutboxRelay({
         store: database,
         sink: get<EventSink>(ctx, TOKENS.EventSink),
-        maxAttempts: get<ConfigSource>(ctx, TOKENS.Config).current().processingQueue.maxAttempts,
+        maxAttempts: get<ServiceConfigSource>(ctx, TOKENS.Config).current().processingQueue.maxAttempts,
         ...(options.relayPollIntervalMs !== undefined ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
         onNotice: (notice) => {
           if (notice.kind === 'failed')
@@ -227,7 +227,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   /** The library's worker, as an embedder runs it: sweeps, the relay, housekeeping (delivered events kept a week). */
   c.bind<Worker>(TOKENS.Worker).toDynamicValue((ctx) => {
     const logger = get<Logger>(ctx, TOKENS.Logger);
-    const config = get<ConfigSource>(ctx, TOKENS.Config);
+    const config = get<ServiceConfigSource>(ctx, TOKENS.Config);
     const useCases = get<UseCases>(ctx, TOKENS.UseCases);
     const storage = get<AssignmentRepository>(ctx, TOKENS.StorageRepository);
     return new Worker({
@@ -276,7 +276,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   c.bind<() => Promise<boolean>>(TOKENS.Readiness).toConstantValue(async () => (database === undefined ? true : database.ping()));
   c.bind<AppDeps>(TOKENS.AppDeps).toDynamicValue((ctx) => {
     const metrics = get<Metrics>(ctx, TOKENS.Metrics);
-    const config = get<ConfigSource>(ctx, TOKENS.Config);
+    const config = get<ServiceConfigSource>(ctx, TOKENS.Config);
     const clock = get<Clock>(ctx, TOKENS.Clock);
     const storage = get<AssignmentRepository>(ctx, TOKENS.StorageRepository);
     metrics.watchCodeSpace(async () => {

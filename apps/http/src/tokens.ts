@@ -4,7 +4,7 @@
  * `container.ts`, never decorated.
  */
 export const TOKENS = {
-  /** The configuration in force (`ConfigSource`; reloadable in production). */
+  /** The configuration in force (`ServiceConfigSource`; reloadable in production). */
   Config: Symbol.for('codedispatch.Config'),
   Logger: Symbol.for('codedispatch.Logger'),
   Metrics: Symbol.for('codedispatch.Metrics'),

@@ -17,7 +17,6 @@ export interface OrdersDatabase {
 export const AIRPORT: DispatchConfig = (() => {
   const decoded = decodeConfig({
     areas: { airport: { enabled: true, instructions: { en: 'Tell this code to the driver of the first car' } } },
-    tracker: { kind: 'memory' },
   });
   if (decoded._tag === 'Left') throw new Error(formatConfigIssues(decoded.left));
   return decoded.right;

@@ -1,4 +1,5 @@
 import { createCodeDispatch } from './code-dispatch';
+import { decodeConfig, formatConfigIssues } from './config/codec';
 import { SystemClock, WebCryptoCodeRandom } from './system';
 import { areaSettings, FixedClock, InMemoryDriverTracker, memoryStore, StaticConfigSource, testConfig } from './testing';
 
@@ -34,6 +35,18 @@ describe('createCodeDispatch', () => {
     expect(looked.ok && looked.value.assignment.status).toBe('assigned');
     expect(await dispatch.getAssignment('o1')).toEqual({ ok: true, value: expect.objectContaining({ status: 'assigned' }) });
     expect(await dispatch.sweep()).toEqual({ ok: true, value: { expired: 0, timedOut: 0 } });
+  });
+
+  it('takes a configuration decoded from a document, as docs/embedding.md shows', async () => {
+    const decoded = decodeConfig({ areas: { svo_d: { instructions: { en: 'Tell this code to the driver' } } } });
+    if (decoded._tag === 'Left') throw new Error(formatConfigIssues(decoded.left));
+    const dispatch = createCodeDispatch({ store: memoryStore(), config: decoded.right, tracker: new InMemoryDriverTracker() });
+    const created = await dispatch.createOrder({ orderId: 'o1', areaId: 'svo_d', service: 'orders' });
+    expect(created.ok && created.value.instructions).toBe('Tell this code to the driver');
+    expect(decodeConfig({ tracker: { kind: 'memory' } })).toEqual({
+      _tag: 'Left',
+      left: [{ path: 'tracker', message: 'unknown key' }],
+    });
   });
 
   it('answers domain failures as values, with the codes the REST service maps to problem documents', async () => {

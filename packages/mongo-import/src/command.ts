@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { parse as parseYaml } from 'yaml';
-import { decodeConfig, formatConfigIssues, type DispatchConfig } from '@codedispatch/core';
+import { decodeConfig, formatConfigIssues, splitConfigDocument, type DispatchConfig } from '@codedispatch/core';
 import { EXIT_USAGE, readCommandLine, refuseCommandLine } from '@codedispatch/postgres';
 import { importMongoDump, type ImportReport } from './import';
 import { progressDisplay } from './progress';
@@ -101,7 +101,8 @@ const loadConfig = async (path: string | null): Promise<E.Either<string, Dispatc
       return E.left(`configuration ${path}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const config = decodeConfig(document ?? {});
+  // The service's own sections (auth, tracker, sinks) are not the import's business: only the domain's part is read.
+  const config = decodeConfig(splitConfigDocument(document ?? {}).domain);
   return E.isLeft(config)
     ? E.left(`configuration ${path ?? '(built-in)'} is invalid:\n${formatConfigIssues(config.left)}`)
     : E.right(config.right);
@@ -170,7 +171,7 @@ export const runImportMongo = async (
   const config =
     configPath === null && fallback !== undefined
       ? E.mapLeft((issues: readonly { path: string; message: string }[]) => formatConfigIssues(issues))(
-          decodeConfig(fallback.document),
+          decodeConfig(splitConfigDocument(fallback.document).domain),
         )
       : await loadConfig(configPath === null ? null : resolve(cwd, configPath));
   if (E.isLeft(config)) {

@@ -1,8 +1,21 @@
-import type { ProcessingQueueSettings } from '@codedispatch/core';
 import { AmqpSink } from './amqp-sink';
 import { EmbeddedSink, type EmbeddedHandler } from './embedded-sink';
 import type { ClosableEventSink } from './event';
 import { WebhookSink } from './webhook-sink';
+
+export const SINKS = ['webhook', 'amqp', 'embedded'] as const;
+export type Sink = (typeof SINKS)[number];
+
+/** The `processing_queue` section of the service's configuration (SPEC §8), camelCased, defaults applied. */
+export interface ProcessingQueueSettings {
+  readonly sink: Sink;
+  readonly webhookUrl: string | null;
+  readonly webhookSecret: string | null;
+  readonly amqpUrl: string | null;
+  readonly amqpExchange: string;
+  /** Delivery attempts before an event is dead-lettered. */
+  readonly maxAttempts: number;
+}
 
 export interface SinkOptions {
   /** Webhook request timeout. Default 5 s. */

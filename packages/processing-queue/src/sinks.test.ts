@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
-import type { ProcessingQueueSettings } from '@codedispatch/core';
 import type { ProcessingEventPayload } from '@codedispatch/postgres';
 import { AmqpSink } from './amqp-sink';
 import { EmbeddedSink } from './embedded-sink';
 import type { OutboxEvent } from './event';
-import { sinkFromSettings } from './sink-from-settings';
+import { sinkFromSettings, type ProcessingQueueSettings } from './sink-from-settings';
 import { verifyWebhookSignature, webhookSignature, WebhookRejected, WebhookSink } from './webhook-sink';
 import { makeEvent, startReceiver } from './__tests__/support';
 

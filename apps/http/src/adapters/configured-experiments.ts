@@ -1,6 +1,7 @@
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
-import { ConfigExperiments, type AreaId, type ConfigSource, type ExperimentProvider, type Experiments } from '@codedispatch/core';
+import { ConfigExperiments, type AreaId, type Experiments } from '@codedispatch/core';
+import type { ExperimentProvider, ServiceConfigSource } from '../config/service-config';
 import { OpenFeatureExperiments } from './open-feature-experiments';
 
 /** The OpenFeature domain the configured provider is registered under (a domain keeps it apart from an embedder's own). */
@@ -21,7 +22,7 @@ export class ConfiguredExperiments implements Experiments {
   private ofrep: { readonly key: string; readonly experiments: Promise<OpenFeatureExperiments> } | null = null;
 
   constructor(
-    private readonly config: ConfigSource,
+    private readonly config: ServiceConfigSource,
     /** Asked instead of `experiment.provider` (an embedder's own OpenFeature client). */
     private readonly client?: Client,
   ) {

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
 import { SignJWT } from 'jose';
-import { formatConfigIssues, isIdentifier, type DispatchConfig } from '@codedispatch/core';
+import { formatConfigIssues, isIdentifier } from '@codedispatch/core';
 import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres';
 import { loadConfig } from '../config/load-config';
+import type { ServiceConfig } from '../config/service-config';
 
 /*
  * Mints a driver JWT (HS256) with the configured secret — the demo one when
@@ -29,7 +30,7 @@ Exit: 0 printed, 1 the configuration is invalid or has no HS256 secret, 2 usage 
 } as const;
 
 export const signDriverToken = async (
-  config: DispatchConfig,
+  config: ServiceConfig,
   parkDbId: string,
   driverId: string,
   ttlS: number,

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import * as E from 'fp-ts/Either';
 import YAML from 'yaml';
-import { decodeConfig, type ConfigIssue, type DispatchConfig } from '@codedispatch/core';
+import type { ConfigIssue } from '@codedispatch/core';
 import { demoConfigDocument } from './demo-config';
+import { decodeServiceConfig, type ServiceConfig } from './service-config';
 
 /*
  * The one configuration document (SPEC §8): YAML or JSON (by extension) at
@@ -15,7 +16,7 @@ import { demoConfigDocument } from './demo-config';
 export type ConfigOrigin = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'demo' };
 
 export interface LoadedConfig {
-  readonly config: DispatchConfig;
+  readonly config: ServiceConfig;
   readonly origin: ConfigOrigin;
 }
 
@@ -111,7 +112,7 @@ export const applyEnvSecrets = (document: unknown, env: Env): E.Either<readonly 
 const NO_SERVICE_TOKEN: readonly ConfigIssue[] = [
   { path: 'auth.service_tokens', message: 'at least one service token is required (or set CODEDISPATCH_SERVICE_TOKENS)' },
 ];
-const serviceIssues = (config: DispatchConfig): readonly ConfigIssue[] =>
+const serviceIssues = (config: ServiceConfig): readonly ConfigIssue[] =>
   Object.keys(config.auth.serviceTokens).length === 0 ? NO_SERVICE_TOKEN : [];
 
 /**
@@ -138,10 +139,10 @@ export const configFromDocument = (
   document: unknown,
   env: Env,
   rules: DocumentRules = {},
-): E.Either<readonly ConfigIssue[], DispatchConfig> => {
+): E.Either<readonly ConfigIssue[], ServiceConfig> => {
   const withSecrets = applyEnvSecrets(document, env);
   if (E.isLeft(withSecrets)) return withSecrets;
-  const decoded = decodeConfig(withSecrets.right);
+  const decoded = decodeServiceConfig(withSecrets.right);
   const fromFile = rules.fromFile === true ? fileIssues(withSecrets.right) : [];
   if (E.isLeft(decoded)) {
     // Report the missing caller too, so the operator fixes everything in one go.
@@ -162,5 +163,5 @@ export const loadConfig = (env: Env = process.env): E.Either<readonly ConfigIssu
   const document = origin.kind === 'file' ? readConfigDocument(origin.path) : E.right(demoConfigDocument());
   if (E.isLeft(document)) return document;
   const rules = { fromFile: origin.kind === 'file' };
-  return E.map((config: DispatchConfig) => ({ config, origin }))(configFromDocument(document.right, env, rules));
+  return E.map((config: ServiceConfig) => ({ config, origin }))(configFromDocument(document.right, env, rules));
 };

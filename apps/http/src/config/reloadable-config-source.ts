@@ -1,12 +1,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
-import { formatConfigIssues, type ConfigIssue, type ConfigSource, type DispatchConfig } from '@codedispatch/core';
+import { formatConfigIssues, type ConfigIssue } from '@codedispatch/core';
 import type { Logger } from '../observability/logger';
 import type { LoadedConfig } from './load-config';
+import type { ServiceConfig, ServiceConfigSource } from './service-config';
 
 /** What a reload changes only at the next start (adapters are chosen once). */
-const restartOnly = (before: DispatchConfig, after: DispatchConfig): string[] => [
+const restartOnly = (before: ServiceConfig, after: ServiceConfig): string[] => [
   ...(JSON.stringify(before.tracker) !== JSON.stringify(after.tracker) ? ['tracker'] : []),
   ...(JSON.stringify(before.processingQueue) !== JSON.stringify(after.processingQueue) ? ['processing_queue'] : []),
 ];
@@ -16,11 +17,11 @@ const restartOnly = (before: DispatchConfig, after: DispatchConfig): string[] =>
  * and when the file changes (`watchFile()`, debounced). A document that fails
  * validation is refused with every issue logged, and the last good one stays.
  */
-export class ReloadableConfigSource implements ConfigSource {
-  private config: DispatchConfig;
+export class ReloadableConfigSource implements ServiceConfigSource {
+  private config: ServiceConfig;
   private watcher: FSWatcher | null = null;
   private debounce: NodeJS.Timeout | null = null;
-  private readonly listeners = new Set<(config: DispatchConfig) => void>();
+  private readonly listeners = new Set<(config: ServiceConfig) => void>();
 
   constructor(
     initial: LoadedConfig,
@@ -30,12 +31,12 @@ export class ReloadableConfigSource implements ConfigSource {
     this.config = initial.config;
   }
 
-  current(): DispatchConfig {
+  current(): ServiceConfig {
     return this.config;
   }
 
   /** Reads the document again; keeps the last good one when it is invalid. */
-  reload(trigger = 'manual'): E.Either<readonly ConfigIssue[], DispatchConfig> {
+  reload(trigger = 'manual'): E.Either<readonly ConfigIssue[], ServiceConfig> {
     const loaded = this.load();
     if (E.isLeft(loaded)) {
       this.logger.error('configuration refused; the last good one stays in force', {
@@ -56,7 +57,7 @@ export class ReloadableConfigSource implements ConfigSource {
     return E.right(this.config);
   }
 
-  onReload(listener: (config: DispatchConfig) => void): () => void {
+  onReload(listener: (config: ServiceConfig) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

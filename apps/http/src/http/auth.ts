@@ -2,14 +2,8 @@ import { createHash, timingSafeEqual, webcrypto } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import {
-  driver,
-  isIdentifier,
-  type AuthSettings,
-  type ConfigSource,
-  type Driver,
-  type DriverJwtSettings,
-} from '@codedispatch/core';
+import { driver, isIdentifier, type Driver } from '@codedispatch/core';
+import type { AuthSettings, DriverJwtSettings, ServiceConfigSource } from '../config/service-config';
 import type { HttpFailure } from './problem';
 
 /*
@@ -88,7 +82,7 @@ export class Authenticator {
    */
   private readonly verified = new WeakMap<DriverJwtSettings, LRUCache<string, Driver>>();
 
-  constructor(private readonly config: ConfigSource) {}
+  constructor(private readonly config: ServiceConfigSource) {}
 
   async authenticate(headers: CredentialHeaders, needed: CallerKind): Promise<E.Either<HttpFailure, Caller>> {
     const match = BEARER.exec(headers.authorization ?? '');

@@ -1,7 +1,9 @@
 /**
- * The one configuration of the feature (SPEC §8), as the core uses it: keys in
+ * The domain's configuration (SPEC §8), as the use cases read it: keys in
  * camelCase, defaults applied, the per-area generator override resolved. The
- * document's snake_case shape and its validation live in `codec.ts`.
+ * document's snake_case shape and its validation live in `codec.ts`. The
+ * service's own settings (callers' tokens, the tracker's and the sinks' URLs)
+ * are not the domain's: the REST service keeps them in its own configuration.
  */
 
 export const CHECK_DIGIT_SCHEMES = ['none', 'damm', 'verhoeff', 'luhn_mod_n'] as const;
@@ -31,56 +33,12 @@ export interface AreaSettings {
   readonly generator: GeneratorSettings;
 }
 
-/**
- * Where the `code_dispatch` flag is asked besides the rules below: none, or an
- * OpenFeature provider speaking OFREP (the OpenFeature Remote Evaluation
- * Protocol: flagd, GO Feature Flag, Flipt and others serve it).
- */
-export type ExperimentProvider = { readonly kind: 'ofrep'; readonly url: string; readonly timeoutMs: number };
-
 export interface ExperimentSettings {
   readonly enabled: boolean;
-  /** Asked once the rules say on: it may narrow the rollout, never widen it. Null: the rules alone decide. */
-  readonly provider: ExperimentProvider | null;
   /** Allow-list of areas; null = every configured area. */
   readonly areas: readonly string[] | null;
   readonly rolloutPercent: number;
   readonly denyUsers: readonly string[];
-}
-
-export interface DriverJwtSettings {
-  readonly hs256Secret: string | null;
-  readonly jwksUrl: string | null;
-  readonly audience: string | null;
-  readonly issuer: string | null;
-  /** The longest lifetime a driver token may have left (`exp` − now), in seconds. */
-  readonly maxTtlS: number;
-}
-
-/** 24 h: a driver token that lives longer is refused (SPEC §6 wants `exp`; a far-off one is as good as none). */
-export const DEFAULT_DRIVER_TOKEN_MAX_TTL_S = 86_400;
-
-export interface AuthSettings {
-  /** Caller name → token. */
-  readonly serviceTokens: Readonly<Record<string, string>>;
-  readonly driverJwt: DriverJwtSettings | null;
-  readonly gatewayToken: string | null;
-}
-
-export type TrackerSettings =
-  { readonly kind: 'memory' } | { readonly kind: 'http'; readonly url: string; readonly timeoutMs: number };
-
-export const SINKS = ['webhook', 'amqp', 'embedded'] as const;
-export type Sink = (typeof SINKS)[number];
-
-export interface ProcessingQueueSettings {
-  readonly sink: Sink;
-  readonly webhookUrl: string | null;
-  readonly webhookSecret: string | null;
-  readonly amqpUrl: string | null;
-  readonly amqpExchange: string;
-  /** Delivery attempts before an event is dead-lettered. */
-  readonly maxAttempts: number;
 }
 
 export interface DispatchConfig {
@@ -88,9 +46,6 @@ export interface DispatchConfig {
   readonly generator: GeneratorSettings;
   readonly experiment: ExperimentSettings;
   readonly areas: Readonly<Record<string, AreaSettings>>;
-  readonly auth: AuthSettings;
-  readonly tracker: TrackerSettings;
-  readonly processingQueue: ProcessingQueueSettings;
 }
 
 export const DEFAULT_GENERATOR: GeneratorSettings = {

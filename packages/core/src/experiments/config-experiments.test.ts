@@ -8,7 +8,6 @@ import { rolloutBucket } from './stable-hash';
 
 const experiment = (overrides: Partial<ExperimentSettings> = {}): ExperimentSettings => ({
   enabled: true,
-  provider: null,
   areas: null,
   rolloutPercent: 100,
   denyUsers: [],

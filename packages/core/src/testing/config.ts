@@ -26,17 +26,7 @@ export const testConfig = (
   return {
     processingEnabled: true,
     generator: DEFAULT_GENERATOR,
-    experiment: { enabled: true, provider: null, areas: null, rolloutPercent: 100, denyUsers: [] },
-    auth: { serviceTokens: { ordercommit: 'test-service-token' }, driverJwt: null, gatewayToken: null },
-    tracker: { kind: 'memory' },
-    processingQueue: {
-      sink: 'embedded',
-      webhookUrl: null,
-      webhookSecret: null,
-      amqpUrl: null,
-      amqpExchange: 'codedispatch',
-      maxAttempts: 25,
-    },
+    experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
     ...rest,
     areas: Object.fromEntries((areas ?? [areaSettings('svo_d')]).map((a) => [a.areaId, a])),
   };

@@ -245,7 +245,6 @@ describe('enter code', () => {
     'check_digit %s over %s, from the configuration: the issued code is taken back, a typo answers %s',
     async (scheme, alphabet, typoAnswer) => {
       const document = {
-        auth: { service_tokens: { ordercommit: 'test-service-token' } },
         areas: { svo_d: { generator: { alphabet, check_digit: scheme, length: 8, group: [4, 4] } } },
       };
       const config = decodeConfig(document);

@@ -40,18 +40,8 @@ const generator: GeneratorSettings = { ...DEFAULT_GENERATOR, length: LENGTH, gro
 const config: DispatchConfig = {
   processingEnabled: true,
   generator,
-  experiment: { enabled: true, provider: null, areas: null, rolloutPercent: 100, denyUsers: [] },
+  experiment: { enabled: true, areas: null, rolloutPercent: 100, denyUsers: [] },
   areas: { [AREA]: { areaId: AREA, instructions: {}, generator, ...AREA_DEFAULTS } },
-  auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
-  tracker: { kind: 'memory' },
-  processingQueue: {
-    sink: 'embedded',
-    webhookUrl: null,
-    webhookSecret: null,
-    amqpUrl: null,
-    amqpExchange: 'codedispatch',
-    maxAttempts: 25,
-  },
 };
 
 const percentile = (sorted: readonly number[], p: number): number =>
