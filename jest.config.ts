@@ -17,8 +17,11 @@ const swc = {
 const moduleNameMapper = {
   '^@codedispatch/core$': '<rootDir>/packages/core/src',
   '^@codedispatch/core/testing$': '<rootDir>/packages/core/src/testing',
+  '^@codedispatch/core/adapter$': '<rootDir>/packages/core/src/adapter',
+  '^@codedispatch/core/document$': '<rootDir>/packages/core/src/config/document',
   '^@codedispatch/postgres$': '<rootDir>/packages/postgres/src',
   '^@codedispatch/postgres/testing$': '<rootDir>/packages/postgres/src/testing',
+  '^@codedispatch/postgres/command-line$': '<rootDir>/packages/postgres/src/cli/command-line',
   '^@codedispatch/tracker-http$': '<rootDir>/packages/tracker-http/src',
   '^@codedispatch/tracker-http/testing$': '<rootDir>/packages/tracker-http/src/testing',
   '^@codedispatch/processing-queue$': '<rootDir>/packages/processing-queue/src',

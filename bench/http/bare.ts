@@ -23,7 +23,8 @@ import { createHash, randomInt, timingSafeEqual, webcrypto } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { jwtVerify } from 'jose';
 import { Pool } from 'pg';
-import { generateCandidates, parseCode } from '@codedispatch/core';
+import { parseCode } from '@codedispatch/core';
+import { generateCandidates } from '@codedispatch/core/adapter';
 import { AREA, DRIVER_DUE_OFFSET_S, GENERATOR, JWT_SECRET, ORDER_EXPIRE_S, SERVICE_TOKEN } from './config';
 
 /** The bare servers' whole schema (created in their own scratch database). */

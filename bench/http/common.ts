@@ -17,14 +17,8 @@ import autocannon from 'autocannon';
 import * as E from 'fp-ts/Either';
 import { CompiledQuery } from 'kysely';
 import { Client } from 'pg';
-import {
-  migrateToLatest,
-  openDatabase,
-  readCommandLine,
-  type CommandLine,
-  type CommandOption,
-  type CommandSpec,
-} from '@codedispatch/postgres';
+import { migrateToLatest, openDatabase } from '@codedispatch/postgres';
+import { readCommandLine, type CommandLine, type CommandOption, type CommandSpec } from '@codedispatch/postgres/command-line';
 import { BARE_SCHEMA } from './bare';
 import { percentile, sortedOf } from './output';
 import { benchConfigDocument } from './config';
@@ -255,7 +249,11 @@ export const startService = async (o: ServiceOptions): Promise<Child> => {
   if (o.configPath !== undefined) env.CODEDISPATCH_CONFIG = o.configPath;
   if (o.databaseUrl !== undefined) env.DATABASE_URL = o.databaseUrl;
   if (o.pgliteDataDir !== undefined) env.PGLITE_DATA_DIR = o.pgliteDataDir;
-  const flags = [SERVICE_HEAP_LIMIT, ...(o.nodeFlags ?? []), ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
+  const flags = [
+    SERVICE_HEAP_LIMIT,
+    ...(o.nodeFlags ?? []),
+    ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+  ];
   return startChild(o.name, [...flags, join(ROOT, 'apps/http/dist/main.js')], env, port, '/ready', o.pollMs);
 };
 

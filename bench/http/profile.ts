@@ -16,7 +16,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { refuseCommandLine } from '@codedispatch/postgres';
+import { refuseCommandLine } from '@codedispatch/postgres/command-line';
 import {
   createScratchDatabase,
   fmt,

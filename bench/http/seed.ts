@@ -3,7 +3,7 @@
  * starts: the same orders (by prefix, all in the bench area) for the
  * service's schema and for the bare servers' table (BARE_SCHEMA in bare.ts).
  */
-import { candidatesFromIndex, isTrivial } from '@codedispatch/core';
+import { candidatesFromIndex, isTrivial } from '@codedispatch/core/adapter';
 import { AREA, GENERATOR, ORDER_EXPIRE_S, PARK } from './config';
 
 /** Distinct issuable codes, `count` of them from index `start` of the area's space (trivial ones skipped). */

@@ -6,7 +6,8 @@ import {
   AREA_DEFAULTS,
   areaId,
   codeSpaceSize,
-  createUseCases,
+  SystemClock,
+  WebCryptoCodeRandom,
   type Assignment,
   type AssignmentRepository,
   type Clock,
@@ -17,14 +18,9 @@ import {
   type Experiments,
   type OrderId,
 } from '@codedispatch/core';
+import { createUseCases } from '@codedispatch/core/adapter';
 import { InMemoryAssignmentRepository, InMemoryDriverTracker } from '@codedispatch/core/testing';
-import {
-  ChangeNotifier,
-  CryptoCodeRandom,
-  KyselyAssignmentRepository,
-  SystemClock,
-  type DatabaseHandle,
-} from '@codedispatch/postgres';
+import { ChangeNotifier, KyselyAssignmentRepository, type DatabaseHandle } from '@codedispatch/postgres';
 import {
   OutboxRelay,
   Worker,
@@ -114,7 +110,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
   c.bind<Logger>(TOKENS.Logger).toConstantValue(options.logger);
   c.bind<Metrics>(TOKENS.Metrics).toConstantValue(options.metrics ?? new Metrics());
   c.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? new SystemClock());
-  c.bind<CodeRandom>(TOKENS.CodeRandom).toConstantValue(options.random ?? new CryptoCodeRandom());
+  c.bind<CodeRandom>(TOKENS.CodeRandom).toConstantValue(options.random ?? new WebCryptoCodeRandom());
   c.bind<LocalChanges>(TOKENS.LocalChanges).toConstantValue(new LocalChanges());
 
   // ---------------------------------------------------------------- storage

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
-import { createUseCases, driver, orderId } from '@codedispatch/core';
+import { driver, orderId, SystemClock } from '@codedispatch/core';
+import { createUseCases } from '@codedispatch/core/adapter';
 import {
   FixedExperiments,
   InMemoryDriverTracker,
@@ -21,13 +22,7 @@ import {
   StaticConfigSource,
   testConfig,
 } from '@codedispatch/core/testing';
-import {
-  ChangeNotifier,
-  KyselyAssignmentRepository,
-  openDatabase,
-  SystemClock,
-  type DatabaseHandle,
-} from '@codedispatch/postgres';
+import { ChangeNotifier, KyselyAssignmentRepository, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
 import { ThrowawayPostgres } from './__tests__/throwaway-postgres';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { parse as parseYaml } from 'yaml';
 import { decodeConfig, formatConfigIssues, splitConfigDocument, type DispatchConfig } from '@codedispatch/core';
-import { EXIT_USAGE, readCommandLine, refuseCommandLine } from '@codedispatch/postgres';
+import { EXIT_USAGE, readCommandLine, refuseCommandLine } from '@codedispatch/postgres/command-line';
 import { importMongoDump, type ImportReport } from './import';
 import { progressDisplay } from './progress';
 import { JsonLinesFile } from './reject-file';

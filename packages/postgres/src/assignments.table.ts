@@ -1,20 +1,25 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import {
   areaId,
-  changeFromJson,
-  changeToJson,
   driver,
   orderId,
   FINAL_ERROR_CODES,
   RETRYABLE_ERROR_CODES,
   type Assignment,
   type AssignmentErrorCode,
-  type ChangeJson,
   type Status,
 } from '@codedispatch/core';
+import { changeFromJson, changeToJson, type ChangeJson } from '@codedispatch/core/adapter';
 
 // The change log is stored in the core's wire form (SPEC §3).
-export { actorToJson, actorFromJson, changeToJson, changeFromJson, type ActorJson, type ChangeJson } from '@codedispatch/core';
+export {
+  actorToJson,
+  actorFromJson,
+  changeToJson,
+  changeFromJson,
+  type ActorJson,
+  type ChangeJson,
+} from '@codedispatch/core/adapter';
 
 /*
  * `code_dispatch.assignments` (SPEC §3) and the mapping between its rows and

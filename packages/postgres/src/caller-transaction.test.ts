@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { sql, type Kysely } from 'kysely';
-import { areaId, createUseCases, driver, orderId, type UseCases } from '@codedispatch/core';
+import { areaId, driver, orderId, WebCryptoCodeRandom, type UseCases } from '@codedispatch/core';
+import { createUseCases } from '@codedispatch/core/adapter';
 import {
   areaSettings,
   FixedClock,
@@ -11,7 +12,6 @@ import {
 } from '@codedispatch/core/testing';
 import type { Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { CryptoCodeRandom } from './system';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
 
 /*
@@ -32,7 +32,7 @@ const dispatchOn = (db: Kysely<Database>, clock: FixedClock): UseCases =>
     tracker: new InMemoryDriverTracker(),
     experiments: new FixedExperiments(true),
     clock,
-    random: new CryptoCodeRandom(),
+    random: new WebCryptoCodeRandom(),
     config,
   });
 

@@ -2,15 +2,16 @@ import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
 import {
   areaId,
-  createUseCases,
   codeSpaceSize,
   DEFAULT_GENERATOR,
+  WebCryptoCodeRandom,
   driver,
   orderId,
   type Assignment,
   type UseCases,
   type DomainError,
 } from '@codedispatch/core';
+import { createUseCases } from '@codedispatch/core/adapter';
 import {
   areaSettings,
   FixedClock,
@@ -21,7 +22,6 @@ import {
 } from '@codedispatch/core/testing';
 import type { DatabaseHandle } from './connect';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
-import { CryptoCodeRandom } from './system';
 import { OPEN_TIMEOUT_MS, openTestDatabase, TEST_DIALECTS, type TestDatabase } from './testing/test-database';
 
 /*
@@ -41,7 +41,7 @@ const dispatchOn = (handle: DatabaseHandle, clock: FixedClock): UseCases =>
     tracker: new InMemoryDriverTracker(),
     experiments: new FixedExperiments(true),
     clock,
-    random: new CryptoCodeRandom(),
+    random: new WebCryptoCodeRandom(),
     config,
   });
 

@@ -1,9 +1,10 @@
 /**
  * @codedispatch/postgres: the storage of code dispatch on PostgreSQL (or the
  * embedded PGlite) through Kysely — schema and migrations, the
- * `AssignmentRepository` adapter, the import writer, LISTEN/NOTIFY of changes — plus the
- * system clock and secure random source, and the command-line reading that
- * the project's commands share.
+ * `AssignmentRepository` adapter, the import writer, LISTEN/NOTIFY of changes.
+ * The command-line reading the project's commands share is
+ * `@codedispatch/postgres/command-line`. The clock and
+ * the secure random source are the core's (`SystemClock`, `WebCryptoCodeRandom`).
  */
 export * from './database';
 // The tables' row types; their mappings and SQL fragments stay inside the package.
@@ -16,6 +17,4 @@ export * from './store';
 export * from './kysely-assignment-repository';
 export * from './legacy-import-writer';
 export * from './change-notifier';
-export * from './system';
-export * from './cli/command-line';
 export * from './outbox-store';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import {
-  newAssignment,
   type AreaId,
   type Assignment,
   type AssignmentDraft,
@@ -12,12 +11,12 @@ import {
   type CodeEntry,
   type CodeEntryOutcome,
   type Driver,
-  actorToJson,
   type InsertOutcome,
   type OrderId,
   type TransitionOutcome,
   type TransitionWrite,
 } from '@codedispatch/core';
+import { newAssignment, actorToJson } from '@codedispatch/core/adapter';
 import {
   assignmentToRow,
   changeToJson,

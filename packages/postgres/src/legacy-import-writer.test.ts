@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { driver, newAssignment, orderId, type Assignment } from '@codedispatch/core';
+import { driver, orderId, type Assignment } from '@codedispatch/core';
+import { newAssignment } from '@codedispatch/core/adapter';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
 import { LegacyImportWriter } from './legacy-import-writer';
 import { draft } from './testing/repository-contract';

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Insertable, type Kysely } from 'kysely';
 import * as E from 'fp-ts/Either';
-import { areaId, driver, orderId, transition, type Assignment } from '@codedispatch/core';
+import { areaId, driver, orderId, type Assignment } from '@codedispatch/core';
+import { transition } from '@codedispatch/core/adapter';
 import type { AssignmentsTable } from './assignments.table';
 import type { Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';

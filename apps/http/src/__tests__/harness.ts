@@ -9,7 +9,6 @@ import type { Client as FeatureClient } from '@openfeature/server-sdk';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import {
-  codeAt,
   DEFAULT_GENERATOR,
   driver,
   formatConfigIssues,
@@ -17,6 +16,7 @@ import {
   type Clock,
   type Driver,
 } from '@codedispatch/core';
+import { codeAt } from '@codedispatch/core/adapter';
 import { InMemoryDriverTracker } from '@codedispatch/core/testing';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
 import type { ClosableEventSink, OutboxEvent } from '@codedispatch/processing-queue';

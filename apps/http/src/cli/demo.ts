@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { formatConfigIssues } from '@codedispatch/core';
-import { readCommandLine, type CommandStreams } from '@codedispatch/postgres';
+import { readCommandLine, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { loadConfig } from '../config/load-config';
 import { signDriverToken } from './token';
 

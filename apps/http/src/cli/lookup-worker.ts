@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres';
+import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { AmqpCodeEnteredConsumer } from '@codedispatch/processing-queue';
 import { lookupWorker } from '../processing/lookup-worker';
 

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { SignJWT } from 'jose';
 import { formatConfigIssues, isIdentifier } from '@codedispatch/core';
-import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres';
+import { readCommandLine, refuseCommandLine, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { loadConfig } from '../config/load-config';
 import type { ServiceConfig } from '../config/service-config';
 

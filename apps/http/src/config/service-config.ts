@@ -3,12 +3,11 @@ import * as t from 'io-ts';
 import {
   decodeConfig,
   splitConfigDocument,
-  describeValue,
-  reportErrors,
   type ConfigIssue,
   type DispatchConfig,
   type ExperimentSettings,
 } from '@codedispatch/core';
+import { describeValue, reportErrors } from '@codedispatch/core/document';
 import {
   IDENTIFIER,
   NonEmptyString,

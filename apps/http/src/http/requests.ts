@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { AreaId, describeValue, OrderId, reportErrors, UserId, type ValidationIssue } from '@codedispatch/core';
+import { AreaId, OrderId, UserId, type ValidationIssue } from '@codedispatch/core';
+import { describeValue, reportErrors } from '@codedispatch/core/document';
 
 /*
  * The shapes of requests (SPEC §6), as io-ts codecs; each codec and its type

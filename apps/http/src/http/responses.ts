@@ -1,17 +1,15 @@
 import {
   areaSettingsOf,
   displayCode,
-  changeToJson,
   driverMessage,
-  type ActorJson,
   type Assignment,
   type AssignmentErrorCode,
-  type ChangeJson,
   type DispatchConfig,
   type Locale,
   type LookupResult,
   type Status,
 } from '@codedispatch/core';
+import { changeToJson, type ActorJson, type ChangeJson } from '@codedispatch/core/adapter';
 
 /*
  * The success bodies of SPEC §6: snake_case, timestamps as ISO-8601 UTC with

@@ -3,6 +3,8 @@ import * as t from 'io-ts';
 import { isIdentifier } from '../domain/ids';
 import { describeValue } from './report';
 
+export { describeValue, formatIssuePath, reportErrors, type IssuePathSegment, type ValidationIssue } from './report';
+
 /*
  * Building blocks of the configuration document (SPEC §8): io-ts codecs that
  * decode to what they read, report every problem with its path, call an

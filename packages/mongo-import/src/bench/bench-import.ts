@@ -8,15 +8,8 @@ import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import { testConfig } from '@codedispatch/core/testing';
-import {
-  LegacyImportWriter,
-  migrateToLatest,
-  openDatabase,
-  readCommandLine,
-  refuseCommandLine,
-  runCommand,
-  type CommandStreams,
-} from '@codedispatch/postgres';
+import { LegacyImportWriter, migrateToLatest, openDatabase } from '@codedispatch/postgres';
+import { readCommandLine, refuseCommandLine, runCommand, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { importMongoDump, type ImportReport } from '../import';
 import { postgresSink } from '../postgres-sink';
 import type { LegacyAssignmentSink, OpenedSink } from '../sink';

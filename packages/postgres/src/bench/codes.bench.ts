@@ -13,10 +13,10 @@ import { sql } from 'kysely';
 import { Client } from 'pg';
 import * as E from 'fp-ts/Either';
 import {
-  candidatesFromIndex,
   codeSpaceSize,
   ConfigExperiments,
-  createUseCases,
+  SystemClock,
+  WebCryptoCodeRandom,
   DEFAULT_GENERATOR,
   AREA_DEFAULTS,
   orderId,
@@ -24,10 +24,10 @@ import {
   type DispatchConfig,
   type GeneratorSettings,
 } from '@codedispatch/core';
+import { candidatesFromIndex, createUseCases } from '@codedispatch/core/adapter';
 import { openDatabase, type DatabaseHandle } from '../connect';
 import { migrateToLatest } from '../migrations';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
-import { CryptoCodeRandom, SystemClock } from '../system';
 import { readCommandLine, runCommand, type CommandStreams } from '../cli/command-line';
 
 const CREATES = Number(process.env.CREATES ?? 300);
@@ -70,7 +70,7 @@ const measure = async (handle: DatabaseHandle, level: number): Promise<{ p50: nu
     tracker: { acquire: async () => ({ kind: 'acquired' }) },
     experiments: new ConfigExperiments(source),
     clock: new SystemClock(),
-    random: new CryptoCodeRandom(),
+    random: new WebCryptoCodeRandom(),
     config: source,
   });
   const run = `${Date.now()}`;

@@ -1,21 +1,17 @@
 import * as E from 'fp-ts/Either';
 import {
   areaId,
-  codeAt,
-  createUseCases,
   DEFAULT_GENERATOR,
   driver,
-  newAssignment,
   orderId,
-  transition,
   type Assignment,
   type AssignmentDraft,
-  type AssignmentEvent,
   type AssignmentRepository,
   type Driver,
   type ProcessingEvent,
   type TransitionOutcome,
 } from '@codedispatch/core';
+import { codeAt, createUseCases, newAssignment, transition, type AssignmentEvent } from '@codedispatch/core/adapter';
 import {
   areaSettings,
   FixedClock,
