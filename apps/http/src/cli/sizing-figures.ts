@@ -143,8 +143,9 @@ export type Row = {
 /**
  * Measured figures quoted from docs/performance.md (`npm run bench:http`,
  * 2026-12-06, commit 704d3d1, a shared 2-vCPU VM carrying the service,
- * PostgreSQL 15 and the load generator; every service there ran with the
- * default DATABASE_POOL_SIZE). Change them only with that document.
+ * PostgreSQL 15 and the load generator; the benchmark sets no
+ * DATABASE_POOL_SIZE, so the service ran with the default). Change them only
+ * with that document.
  */
 export const MEASURED = {
   source: 'docs/performance.md: npm run bench:http, 2026-12-06, commit 704d3d1, one shared 2-vCPU machine',
@@ -158,7 +159,7 @@ export const MEASURED = {
   /** `mixed`: every request still answered on time at 1,000 req/s, p99 32.11 ms. */
   mixRateAnswered: 1000,
   mixP99MsAnswered: 32.11,
-  /** DATABASE_POOL_SIZE's default, with which every figure was measured. */
+  /** DATABASE_POOL_SIZE's default, which the benchmark ran with. */
   poolSize: 10,
   /** `writes`: pgbench one-row INSERTs per second on that server, and the same with pg_notify. */
   databaseCommitsPerS: 17_044,
