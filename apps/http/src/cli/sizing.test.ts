@@ -162,6 +162,9 @@ describe('npm run sizing', () => {
         join(dir, 'areas.yaml'),
         [
           'generator: {length: 6}',
+          // The service's own sections are part of the same document: read past, not refused.
+          'auth: {service_tokens: {ordercommit: token-1}}',
+          'tracker: {kind: memory}',
           'areas:',
           '  svo_d: {code_reuse_cooldown_s: 1800}',
           '  zenit: {max_failed_attempts: 3, generator: {length: 5, alphabet: "0123456789ABCDEFGHJKMNPQRSTVWXYZ", check_digit: verhoeff}}',

@@ -5,11 +5,18 @@ import {
   CHECK_DIGIT_SCHEMES,
   decodeConfig,
   formatConfigIssues,
+  splitConfigDocument,
   type AreaSettings,
   type CheckDigitScheme,
   type ConfigIssue,
 } from '@codedispatch/core';
-import { readCommandLine, refuseCommandLine, runCommand, type CommandStreams, type CommandValues } from '@codedispatch/postgres';
+import {
+  readCommandLine,
+  refuseCommandLine,
+  runCommand,
+  type CommandStreams,
+  type CommandValues,
+} from '@codedispatch/postgres/command-line';
 import { readConfigDocument } from '../config/load-config';
 import { ALPHABETS, scaling, sizeArea, type AreaPolicy, type Load, type Row, type Sizing } from './sizing-figures';
 import { renderJson, renderText } from './sizing-report';
@@ -195,7 +202,8 @@ const combinations = (values: Values): E.Either<string, readonly Planned[]> => {
 /** One row per area of the document (the top-level generator with the area defaults when it has none). */
 const areasOf = (path: string): E.Either<string, readonly Planned[]> => {
   const document = readConfigDocument(path);
-  const decoded = E.isLeft(document) ? document : decodeConfig(document.right);
+  // The service's own sections (auth, tracker, sinks) say nothing about codes: only the domain's part is read.
+  const decoded = E.isLeft(document) ? document : decodeConfig(splitConfigDocument(document.right).domain);
   if (E.isLeft(decoded)) return E.left(`--config ${path} is refused:\n${formatConfigIssues(decoded.left)}`);
   const config = decoded.right;
   const areas = Object.values(config.areas);
