@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Pool } from 'pg';
-import type { Store } from '@codedispatch/core';
-import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './connect';
-import type { Database } from './database';
+import type { CodeEntry, CodeEntryOutcome, Store, TransitionOutcome, TransitionWrite } from '@codedispatch/core';
+import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type Unlisten } from './connect';
+import { OUTBOX_CHANNEL, type Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
 import { migrateToLatest, type MigrationReport } from './migrations';
 
@@ -36,23 +36,85 @@ export interface PostgresStore extends Store {
    */
   inTransaction<DB>(trx: Transaction<DB>): PostgresStore;
   /**
-   * LISTEN on a connection of the store's own, when it opened one from a URL
-   * (the outbox relay wakes on it); absent on a caller's Kysely or pool,
-   * where the relay polls.
+   * What wakes the outbox relay of a worker on this store: the store's own
+   * writes of an event in this process, at once (no round trip); with a
+   * store opened from a URL, also NOTIFYs from other processes (the REST
+   * service's instances) on a connection of the store's own. An event written
+   * on a caller's transaction is found by the relay's poll after the commit.
    */
-  readonly listen?: DatabaseHandle['listen'];
+  readonly listen: DatabaseHandle['listen'];
   /** Ends the pool the store opened from a URL; a caller's Kysely or pool stays open. */
   close(): Promise<void>;
 }
 
-const storeOn = (db: Kysely<Database>, close: () => Promise<void>, listen?: DatabaseHandle['listen']): PostgresStore => ({
-  db,
-  repository: new KyselyAssignmentRepository(db),
-  migrate: () => migrateToLatest(db),
-  inTransaction: (trx) => storeOn(trx as unknown as Kysely<Database>, () => Promise.resolve()),
-  ...(listen !== undefined ? { listen } : {}),
-  close,
-});
+/** Listeners in this process, by channel. */
+class LocalChannels {
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+
+  listen(channel: string, onPayload: (payload: string) => void): Unlisten {
+    const set = this.listeners.get(channel) ?? new Set();
+    this.listeners.set(channel, set);
+    // A wrapper per call: the same function listening twice is two listeners.
+    const listener = (payload: string): void => onPayload(payload);
+    set.add(listener);
+    return async () => void set.delete(listener);
+  }
+
+  tell(channel: string): void {
+    for (const listener of this.listeners.get(channel) ?? []) {
+      try {
+        listener('');
+      } catch {
+        // A listener's failure is its own; the write succeeded.
+      }
+    }
+  }
+}
+
+/** The repository that tells the store's relay when it has committed an outbox event. */
+class SignallingRepository extends KyselyAssignmentRepository {
+  constructor(
+    db: Kysely<Database>,
+    private readonly wroteEvent: () => void,
+  ) {
+    super(db);
+  }
+
+  override async applyTransition(write: TransitionWrite): Promise<TransitionOutcome> {
+    const outcome = await super.applyTransition(write);
+    if (outcome.kind === 'applied' && write.event !== undefined) this.wroteEvent();
+    return outcome;
+  }
+
+  override async enterCode(entry: CodeEntry): Promise<CodeEntryOutcome> {
+    const outcome = await super.enterCode(entry);
+    if (outcome.kind === 'entered') this.wroteEvent();
+    return outcome;
+  }
+}
+
+const storeOn = (db: Kysely<Database>, close: () => Promise<void>, remote?: DatabaseHandle['listen']): PostgresStore => {
+  const local = new LocalChannels();
+  return {
+    db,
+    repository: new SignallingRepository(db, () => local.tell(OUTBOX_CHANNEL)),
+    migrate: () => migrateToLatest(db),
+    // On a transaction nothing is committed yet when a statement returns: no signal, the relay polls.
+    inTransaction: (trx) => ({
+      ...storeOn(trx as unknown as Kysely<Database>, () => Promise.resolve()),
+      repository: new KyselyAssignmentRepository(trx as unknown as Kysely<Database>),
+    }),
+    listen: async (channel, onPayload) => {
+      const own = local.listen(channel, onPayload);
+      const others = remote === undefined ? null : await remote(channel, onPayload);
+      return async () => {
+        await own();
+        await others?.();
+      };
+    },
+    close,
+  };
+};
 
 /** A store on PostgreSQL: the caller's Kysely or pool, or a URL (see `PostgresStoreOptions`). */
 export const postgresStore = async <DB = unknown>(options: PostgresStoreOptions<DB>): Promise<PostgresStore> => {

@@ -84,6 +84,27 @@ describe('startWorker on an embedded database', () => {
     await worker.stop();
   });
 
+  it("wakes the relay on the store's own writes: an event goes out at once, not at the next poll", async () => {
+    const dispatch = createCodeDispatch({ store, config: testConfig(), tracker: new InMemoryDriverTracker() });
+    const sink = new CollectingSink();
+    // A poll far beyond the test's timeout: only the store's signal can deliver in time.
+    const worker = await startWorker({ dispatch, store, sink, relayPollIntervalMs: 600_000 });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the relay's first look at the outbox is over
+      const created = await dispatch.createOrder({ orderId: 'woken', areaId: 'svo_d', service: 'orders' });
+      if (!created.ok) throw new Error('create failed');
+      const entered = await dispatch.enterCode({
+        areaId: 'svo_d',
+        code: created.value.assignment.code,
+        driver: { parkDbId: 'park1', driverId: 'd-woken' },
+      });
+      expect(entered.ok).toBe(true);
+      await until(() => sink.events.some((e) => e.payload.order_id === 'woken'), 5_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('runs housekeeping at start and survives its failure; sweeps only without a store', async () => {
     const events: WorkerEvent[] = [];
     let sweeps = 0;

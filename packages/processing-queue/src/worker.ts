@@ -18,9 +18,10 @@ export interface WorkerOptions {
   /** The use cases, from `createCodeDispatch`: the worker sweeps through them. */
   readonly dispatch: Pick<CodeDispatch, 'sweep'>;
   /** The store of those use cases (not one on a transaction): the relay's outbox, and housekeeping. Without it, sweeps only. */
-  readonly store?: Pick<PostgresStore, 'db' | 'listen'> & {
-    readonly repository: Pick<PostgresStore['repository'], 'pruneFailedAttempts'>;
-  };
+  readonly store?: Pick<PostgresStore, 'db'> &
+    Partial<Pick<PostgresStore, 'listen'>> & {
+      readonly repository: Pick<PostgresStore['repository'], 'pruneFailedAttempts'>;
+    };
   /** Where the processing events go; without one (and no `relay`) the relay does not run. Closed by `stop()`. */
   readonly sink?: ClosableEventSink;
   /** A relay built by the caller instead (its own options, notices); the worker starts, stops and prunes it. */
