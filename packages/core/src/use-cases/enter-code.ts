@@ -7,7 +7,8 @@ import type { AreaSettings, DispatchConfig } from '../config/config';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, AttemptEntry, AttemptLimit, Clock, ConfigSource } from '../ports';
 import { normaliseTyped, parseCode } from '../codes';
-import { enabledArea, MAX_CONFLICT_RETRIES, secondsLater, settle, useCase } from './shared';
+import { MAX_CONFLICT_RETRIES, settle, type RecordPorts } from './change-record';
+import { enabledArea, secondsLater, useCase } from './shared';
 
 export interface EnterCode {
   readonly areaId: AreaId;
@@ -155,8 +156,11 @@ export class EnterCodeUseCase {
   ): Promise<Decided | 'conflict'> {
     const { driver, at: now } = entry;
     const answer = (result: E.Either<DomainError, Assignment>): Decided => ({ result, released: false });
+    const ports: RecordPorts = { repository: this.repository, config: { current: () => config }, clock: { now: () => now } };
     const found = await this.repository.findActiveByCode(area.areaId as AreaId, code);
-    const active = found === null ? null : await settle(this.repository, config, found, now);
+    const settledFound = found === null ? null : await settle(ports, found);
+    if (settledFound !== null && E.isLeft(settledFound)) return answer(settledFound);
+    const active = settledFound === null ? null : settledFound.right;
 
     if (active === null || !isActive(active)) {
       // The same driver asking again after his lookup succeeded is a repeat, not a miss.
@@ -187,8 +191,9 @@ export class EnterCodeUseCase {
       case 'driver_has_processing': {
         const held = await this.repository.findProcessingByDriver(driver);
         if (held === null) return 'conflict';
-        const current = await settle(this.repository, config, held, now);
-        return current.status === 'processing'
+        const current = await settle(ports, held);
+        if (E.isLeft(current)) return answer(current);
+        return current.right.status === 'processing'
           ? answer(E.left({ code: 'driver_has_active_assignment', orderId: held.orderId }))
           : 'conflict';
       }
