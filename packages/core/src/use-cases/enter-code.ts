@@ -26,20 +26,6 @@ interface Entered {
 const isFailure = (result: E.Either<DomainError, unknown>): boolean =>
   E.isLeft(result) && (result.left.code === 'code_not_found' || result.left.code === 'code_already_in_use');
 
-/**
- * A driver enters a passenger's code (SPEC §6, assign): the assignment moves
- * to `processing` with this driver, and its processing event is written in
- * the same transaction. Repeating the call is harmless; failed entries count
- * towards the driver's attempt limit in the area.
- *
- * The attempt limit is a reservation: every entry is counted as failed before
- * its code is looked up, and taken back when it did not fail. The repository
- * serialises reservations per driver and area, so however many entries a
- * driver sends at once, on however many instances, at most
- * `max_failed_attempts` of them are looked up. The price: entries still being
- * decided count too, so a driver sending more than `max_failed_attempts` at
- * once gets 429 for the surplus even when none of them fails.
- */
 /** The attempt limit of an area at `now`: failures after the window's start count. */
 const limitOf = (area: AreaSettings, now: Date): AttemptLimit => ({
   since: secondsLater(now, -area.attemptsWindowS),
@@ -61,6 +47,20 @@ const tooManyAttempts = (area: AreaSettings, failures: readonly Date[], now: Dat
   return { code: 'too_many_attempts', retryAfterS };
 };
 
+/**
+ * A driver enters a passenger's code (SPEC §6, assign): the assignment moves
+ * to `processing` with this driver, and its processing event is written in
+ * the same transaction. Repeating the call is harmless; failed entries count
+ * towards the driver's attempt limit in the area.
+ *
+ * The attempt limit is a reservation: every entry is counted as failed before
+ * its code is looked up, and taken back when it did not fail. The repository
+ * serialises reservations per driver and area, so however many entries a
+ * driver sends at once, on however many instances, at most
+ * `max_failed_attempts` of them are looked up. The price: entries still being
+ * decided count too, so a driver sending more than `max_failed_attempts` at
+ * once gets 429 for the surplus even when none of them fails.
+ */
 export class EnterCodeUseCase {
   constructor(
     private readonly repository: AssignmentRepository,
