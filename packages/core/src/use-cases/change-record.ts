@@ -11,7 +11,7 @@ import { secondsLater } from './shared';
 export const MAX_CONFLICT_RETRIES = 8;
 
 /** The background event that is due for the record at `now`, if any (SPEC §6, expiry and timeouts). */
-export const dueEvent = (a: Assignment, settings: AreaSettings, now: Date): AssignmentEvent | null => {
+const dueEvent = (a: Assignment, settings: AreaSettings, now: Date): AssignmentEvent | null => {
   const enterable = a.status === 'pending' || (a.status === 'error' && isRetryable(a.errorCode));
   if (enterable && now >= a.expiresAt) return { type: 'expired' };
   if (a.status === 'processing' && now >= secondsLater(a.updatedAt, settings.processingTimeoutS)) {
