@@ -4,7 +4,8 @@ import { isActive, type Assignment } from '../domain/assignment';
 import type { OrderId } from '../domain/ids';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
-import { changeOrder, useCase } from './shared';
+import { changeOrder } from './change-record';
+import { useCase } from './shared';
 
 export interface CancelOrder {
   readonly orderId: OrderId;
@@ -26,7 +27,7 @@ export class CancelOrderUseCase {
 
   execute(input: CancelOrder): TE.TaskEither<DomainError, Assignment> {
     return useCase(() =>
-      changeOrder(this.repository, this.config, this.clock, input.orderId, (a) => {
+      changeOrder({ repository: this.repository, config: this.config, clock: this.clock }, input.orderId, (a) => {
         if (a.status === 'assigned') return { kind: 'answer', result: E.left({ code: 'order_already_assigned' }) };
         if (!isActive(a)) return { kind: 'answer', result: E.right(a) };
         return {

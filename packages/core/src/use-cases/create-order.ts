@@ -5,7 +5,8 @@ import type { AreaId, OrderId, UserId } from '../domain/ids';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, Clock, ConfigSource, Experiments } from '../ports';
 import { type CodeIssuer } from './issue-code';
-import { enabledArea, secondsLater, settle, useCase } from './shared';
+import { settle } from './change-record';
+import { enabledArea, secondsLater, useCase } from './shared';
 
 export interface CreateOrder {
   readonly orderId: OrderId;
@@ -64,6 +65,6 @@ export class CreateOrderUseCase {
     if (existing.areaId !== input.areaId) {
       return E.left({ code: 'order_exists_in_other_area', orderId: input.orderId, areaId: existing.areaId });
     }
-    return E.right(await settle(this.repository, this.config.current(), existing, this.clock.now()));
+    return settle({ repository: this.repository, config: this.config, clock: this.clock }, existing);
   }
 }

@@ -5,7 +5,8 @@ import { driverView, type DriverView } from '../domain/driver-view';
 import type { Driver, OrderId } from '../domain/ids';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
-import { settle, useCase } from './shared';
+import { settle } from './change-record';
+import { useCase } from './shared';
 
 export interface DriverStatus {
   readonly orderId: OrderId;
@@ -38,7 +39,9 @@ export class DriverStatusUseCase {
       if (!config.processingEnabled) return E.left({ code: 'processing_disabled' });
       const found = await find(input.orderId);
       if (found === null) return E.left({ code: 'assignment_not_found' });
-      const view = driverView(await settle(this.repository, config, found, this.clock.now()), input.driver);
+      const settled = await settle({ repository: this.repository, config: this.config, clock: this.clock }, found);
+      if (E.isLeft(settled)) return settled;
+      const view = driverView(settled.right, input.driver);
       return view.kind === 'none' ? E.left({ code: 'assignment_not_found' }) : E.right({ ...view, orderId: input.orderId });
     });
   }

@@ -2,12 +2,12 @@ import * as E from 'fp-ts/Either';
 import type * as TE from 'fp-ts/TaskEither';
 import { isActive, type Assignment } from '../domain/assignment';
 import { sameDriver, type AreaId, type Driver } from '../domain/ids';
-import { transition } from '../domain/transition';
 import type { AreaSettings, DispatchConfig } from '../config/config';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, AttemptEntry, AttemptLimit, Clock, ConfigSource } from '../ports';
 import { normaliseTyped, parseCode } from '../codes';
-import { enabledArea, MAX_CONFLICT_RETRIES, secondsLater, settle, useCase } from './shared';
+import { changeRecord, settle, type Decision, type RecordPorts } from './change-record';
+import { enabledArea, secondsLater, useCase } from './shared';
 
 export interface EnterCode {
   readonly areaId: AreaId;
@@ -16,30 +16,16 @@ export interface EnterCode {
   readonly driver: Driver;
 }
 
-/** What one entry came to, and whether its transition already took its reservation back. */
-interface Decided {
-  readonly result: E.Either<DomainError, Assignment>;
+/** An entry decided in the record, and whether its transition already took its reservation back. */
+interface Entered {
+  readonly assignment: Assignment;
   readonly released: boolean;
 }
 
 /** The failed entries the attempt limit counts (SPEC §6, brute force); format and checksum errors do not. */
-const isFailure = (result: E.Either<DomainError, Assignment>): boolean =>
+const isFailure = (result: E.Either<DomainError, unknown>): boolean =>
   E.isLeft(result) && (result.left.code === 'code_not_found' || result.left.code === 'code_already_in_use');
 
-/**
- * A driver enters a passenger's code (SPEC §6, assign): the assignment moves
- * to `processing` with this driver, and its processing event is written in
- * the same transaction. Repeating the call is harmless; failed entries count
- * towards the driver's attempt limit in the area.
- *
- * The attempt limit is a reservation: every entry is counted as failed before
- * its code is looked up, and taken back when it did not fail. The repository
- * serialises reservations per driver and area, so however many entries a
- * driver sends at once, on however many instances, at most
- * `max_failed_attempts` of them are looked up. The price: entries still being
- * decided count too, so a driver sending more than `max_failed_attempts` at
- * once gets 429 for the surplus even when none of them fails.
- */
 /** The attempt limit of an area at `now`: failures after the window's start count. */
 const limitOf = (area: AreaSettings, now: Date): AttemptLimit => ({
   since: secondsLater(now, -area.attemptsWindowS),
@@ -61,6 +47,20 @@ const tooManyAttempts = (area: AreaSettings, failures: readonly Date[], now: Dat
   return { code: 'too_many_attempts', retryAfterS };
 };
 
+/**
+ * A driver enters a passenger's code (SPEC §6, assign): the assignment moves
+ * to `processing` with this driver, and its processing event is written in
+ * the same transaction. Repeating the call is harmless; failed entries count
+ * towards the driver's attempt limit in the area.
+ *
+ * The attempt limit is a reservation: every entry is counted as failed before
+ * its code is looked up, and taken back when it did not fail. The repository
+ * serialises reservations per driver and area, so however many entries a
+ * driver sends at once, on however many instances, at most
+ * `max_failed_attempts` of them are looked up. The price: entries still being
+ * decided count too, so a driver sending more than `max_failed_attempts` at
+ * once gets 429 for the surplus even when none of them fails.
+ */
 export class EnterCodeUseCase {
   constructor(
     private readonly repository: AssignmentRepository,
@@ -117,7 +117,7 @@ export class EnterCodeUseCase {
     typed: string,
     entry: AttemptEntry,
   ): Promise<E.Either<DomainError, Assignment>> {
-    let decided: Decided;
+    let decided: E.Either<DomainError, Entered>;
     try {
       decided = await this.decide(config, area, typed, entry);
     } catch (e) {
@@ -125,8 +125,9 @@ export class EnterCodeUseCase {
       await this.repository.releaseAttempt(entry).catch(() => undefined);
       throw e;
     }
-    if (!decided.released && !isFailure(decided.result)) await this.repository.releaseAttempt(entry);
-    return decided.result;
+    const released = E.isRight(decided) && decided.right.released;
+    if (!released && !isFailure(decided)) await this.repository.releaseAttempt(entry);
+    return E.isRight(decided) ? E.right(decided.right.assignment) : decided;
   }
 
   /** Counts the entry as failed before it is decided, unless the attempt limit refuses it. */
@@ -135,64 +136,74 @@ export class EnterCodeUseCase {
     return reservation.kind === 'reserved' ? E.right(undefined) : E.left(tooManyAttempts(area, reservation.failures, entry.at));
   }
 
-  private async decide(config: DispatchConfig, area: AreaSettings, typed: string, entry: AttemptEntry): Promise<Decided> {
-    const code = await this.codeOf(area, typed);
-    if (E.isLeft(code)) return { result: code, released: false };
-    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
-      const decided = await this.attempt(config, area, code.right, entry);
-      if (decided !== 'conflict') return decided;
-    }
-    // Others kept changing the record under us: someone else has it.
-    return { result: E.left({ code: 'code_already_in_use' }), released: false };
-  }
-
-  /** One read-decide-write round; `conflict` when the record moved meanwhile. */
-  private async attempt(
+  /**
+   * Decides the entry on its code's active record: read by (area, code),
+   * settled, then answered or moved to processing with this driver — its
+   * event written and its reservation taken back in the same transaction.
+   *
+   * A record that keeps changing past the retries is `storage_unavailable`,
+   * as for every use case; it used to be `code_already_in_use`. Hardly
+   * reachable: a round loses its write only to another writer of a pending or
+   * retryable record (another driver's entry, a cancel, an expiry), and the
+   * next round answers without writing (processing: in use or a repeat;
+   * final: not found) unless the record came back to a retryable error
+   * meanwhile — a whole entry and failed lookup by someone else per round.
+   * Should it happen, nobody may hold the code at that moment: "try again"
+   * (503), with the entry not counted as a failure, is what the driver
+   * should get, not a 409 charged to his attempt limit.
+   */
+  private async decide(
     config: DispatchConfig,
     area: AreaSettings,
-    code: string,
+    typed: string,
     entry: AttemptEntry,
-  ): Promise<Decided | 'conflict'> {
+  ): Promise<E.Either<DomainError, Entered>> {
+    const code = await this.codeOf(area, typed);
+    if (E.isLeft(code)) return code;
     const { driver, at: now } = entry;
-    const answer = (result: E.Either<DomainError, Assignment>): Decided => ({ result, released: false });
-    const found = await this.repository.findActiveByCode(area.areaId as AreaId, code);
-    const active = found === null ? null : await settle(this.repository, config, found, now);
+    const areaId = area.areaId as AreaId;
+    // Judged at the time of the entry, by the configuration it was checked against.
+    const ports: RecordPorts = { repository: this.repository, config: { current: () => config }, clock: { now: () => now } };
+    const answer = (result: E.Either<DomainError, Entered>): Decision<Entered> => ({ kind: 'answer', result });
+    // The same driver asking again after his lookup succeeded is a repeat, not a miss.
+    const repeatOrMiss = async (): Promise<E.Either<DomainError, Entered>> => {
+      const cutoff = secondsLater(now, -area.codeReuseCooldownS);
+      const done = await this.repository.findAssignedByCodeAndDriver(areaId, code.right, driver, cutoff);
+      return done !== null ? E.right({ assignment: done, released: false }) : E.left({ code: 'code_not_found' });
+    };
 
-    if (active === null || !isActive(active)) {
-      // The same driver asking again after his lookup succeeded is a repeat, not a miss.
-      const cutoff = new Date(now.getTime() - area.codeReuseCooldownS * 1000);
-      const done = await this.repository.findAssignedByCodeAndDriver(area.areaId as AreaId, code, driver, cutoff);
-      return answer(done !== null ? E.right(done) : E.left({ code: 'code_not_found' }));
-    }
-    if (active.status === 'processing') {
-      return answer(sameDriver(active.driver, driver) ? E.right(active) : E.left({ code: 'code_already_in_use' }));
-    }
-
-    // The database refuses a second `processing` for the driver; only then is
-    // his other assignment read (it may just be a timeout nobody swept yet).
-    const moved = transition(active, { type: 'code_entered', driver }, now);
-    if (E.isLeft(moved)) return 'conflict';
-    const outcome = await this.repository.applyTransition({
-      expectedVersion: active.version,
-      next: moved.right.assignment,
-      change: moved.right.change,
-      ...(moved.right.event ? { event: moved.right.event } : {}),
-      releasesAttempt: entry,
-    });
-    switch (outcome.kind) {
-      case 'applied':
-        return { result: E.right(outcome.assignment), released: true };
-      case 'conflict':
-        return 'conflict';
-      case 'driver_has_processing': {
+    return changeRecord<Entered>(ports, {
+      name: `code ${code.right} in ${areaId}`,
+      read: () => this.repository.findActiveByCode(areaId, code.right),
+      missing: repeatOrMiss,
+      decide: async (active) => {
+        if (!isActive(active)) return answer(await repeatOrMiss());
+        if (active.status === 'processing') {
+          return answer(
+            sameDriver(active.driver, driver)
+              ? E.right({ assignment: active, released: false })
+              : E.left({ code: 'code_already_in_use' }),
+          );
+        }
+        return {
+          kind: 'move',
+          event: { type: 'code_entered', driver },
+          releasesAttempt: entry,
+          answer: (moved) => ({ assignment: moved, released: true }),
+        };
+      },
+      // The database refuses a second `processing` for the driver; only then is
+      // his other assignment read (it may just be a timeout nobody swept yet).
+      driverHasProcessing: async () => {
         const held = await this.repository.findProcessingByDriver(driver);
-        if (held === null) return 'conflict';
-        const current = await settle(this.repository, config, held, now);
-        return current.status === 'processing'
-          ? answer(E.left({ code: 'driver_has_active_assignment', orderId: held.orderId }))
-          : 'conflict';
-      }
-    }
+        if (held === null) return 'again';
+        const current = await settle(ports, held);
+        if (E.isLeft(current)) return current;
+        return current.right.status === 'processing'
+          ? E.left({ code: 'driver_has_active_assignment', orderId: held.orderId })
+          : 'again';
+      },
+    });
   }
 
   /**

@@ -4,7 +4,8 @@ import type { Assignment } from '../domain/assignment';
 import type { OrderId } from '../domain/ids';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
-import { settle, useCase } from './shared';
+import { settle } from './change-record';
+import { useCase } from './shared';
 
 /** The whole record with its change log, for services (SPEC §6). */
 export class GetAssignmentUseCase {
@@ -18,7 +19,7 @@ export class GetAssignmentUseCase {
     return useCase(async () => {
       const found = await this.repository.findByOrder(orderId);
       if (found === null) return E.left({ code: 'assignment_not_found' });
-      return E.right(await settle(this.repository, this.config.current(), found, this.clock.now()));
+      return settle({ repository: this.repository, config: this.config, clock: this.clock }, found);
     });
   }
 }

@@ -5,7 +5,8 @@ import type { Driver, OrderId } from '../domain/ids';
 import { areaSettingsOf } from '../config/config';
 import type { DomainError } from '../errors';
 import type { AcquireResult, AssignmentRepository, Clock, ConfigSource, DriverTracker } from '../ports';
-import { changeOrder, secondsLater, useCase, type Decision } from './shared';
+import { changeOrder, type Decision } from './change-record';
+import { secondsLater, useCase } from './shared';
 
 export interface LookupDriver {
   readonly orderId: OrderId;
@@ -49,7 +50,8 @@ export class LookupDriverUseCase {
     return useCase(async () => {
       const config = this.config.current();
       if (!config.processingEnabled) return E.left({ code: 'processing_disabled' });
-      return changeOrder(this.repository, this.config, this.clock, input.orderId, async (a): Promise<Decision<LookupResult>> => {
+      const ports = { repository: this.repository, config: this.config, clock: this.clock };
+      return changeOrder(ports, input.orderId, async (a): Promise<Decision<LookupResult>> => {
         const driver = a.driver;
         if (a.status !== 'processing' || driver === null) {
           return { kind: 'answer', result: E.left({ code: 'assignment_not_processing', assignmentStatus: a.status }) };

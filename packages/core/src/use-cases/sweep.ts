@@ -4,7 +4,8 @@ import type { Assignment } from '../domain/assignment';
 import { AREA_DEFAULTS } from '../config/config';
 import type { DomainError } from '../errors';
 import type { AssignmentRepository, Clock, ConfigSource } from '../ports';
-import { settleReporting, useCase } from './shared';
+import { settleReporting } from './change-record';
+import { useCase } from './shared';
 
 export interface SweepReport {
   readonly expired: number;
@@ -48,10 +49,12 @@ export class SweepUseCase {
     now: Date,
     errorCode: 'expired' | 'processing_timeout',
   ): Promise<number> {
+    // Every record is judged at the sweep's own `now`; one that keeps changing is left to whoever changes it.
+    const ports = { repository: this.repository, config: this.config, clock: { now: () => now } };
     let moved = 0;
     for (const record of records) {
-      const after = await settleReporting(this.repository, this.config.current(), record, now);
-      if (after.moved && after.assignment.errorCode === errorCode) moved++;
+      const after = await settleReporting(ports, record);
+      if (E.isRight(after) && after.right.moved && after.right.assignment.errorCode === errorCode) moved++;
     }
     return moved;
   }

@@ -353,6 +353,48 @@ describe('enter code', () => {
     expect(E.isRight(await w.enter(a.code))).toBe(true);
   });
 
+  /** The slower path for every entry: the one-step entry loses its race, so the entry is reserved and decided in steps. */
+  const slowPath = (w: ReturnType<typeof world>) => {
+    w.repository.enterCode = async () => ({ kind: 'lost_race' });
+  };
+
+  it('decides a lost write afresh: another driver entered the code between the read and the write', async () => {
+    const w = world();
+    const a = await w.create();
+    slowPath(w);
+    const apply = w.repository.applyTransition.bind(w.repository);
+    let first = true;
+    w.repository.applyTransition = async (write) => {
+      if (!first) return apply(write);
+      first = false;
+      expect(E.isRight(await w.enter(a.code, boris))).toBe(true);
+      return { kind: 'conflict' };
+    };
+    expect(errorCode(await w.enter(a.code))).toBe('code_already_in_use');
+    expect(w.repository.events.map((e) => e.driver)).toEqual([boris]);
+  });
+
+  it('answers storage_unavailable, and counts nothing, when the record keeps changing past the retries', async () => {
+    const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
+    const a = await w.create();
+    slowPath(w);
+    const apply = w.repository.applyTransition.bind(w.repository);
+    let writes = 0;
+    w.repository.applyTransition = async () => {
+      writes++;
+      return { kind: 'conflict' };
+    };
+    const result = await w.enter(a.code);
+    expect(errorCode(result)).toBe('storage_unavailable');
+    expect(E.isLeft(result) && result.left.code === 'storage_unavailable' && String(result.left.cause)).toContain(
+      `code ${a.code} in svo_d kept changing: 8 writes lost`,
+    );
+    expect(writes).toBe(8);
+    // Not counted against the limit of one: the next entry goes through.
+    w.repository.applyTransition = apply;
+    expect(E.isRight(await w.enter(a.code))).toBe(true);
+  });
+
   it('does not count format or checksum errors as failed attempts', async () => {
     const w = world(testConfig({ areas: [areaSettings('svo_d', { maxFailedAttempts: 1 })] }));
     const a = await w.create();
