@@ -3,9 +3,6 @@ import * as E from 'fp-ts/Either';
 import { Container, type ResolutionContext } from 'inversify';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import {
-  AREA_DEFAULTS,
-  areaId,
-  codeSpaceSize,
   SystemClock,
   WebCryptoCodeRandom,
   type Assignment,
@@ -13,23 +10,19 @@ import {
   type Clock,
   type UseCases,
   type CodeRandom,
-  type DomainError,
   type DriverTracker,
   type Experiments,
-  type OrderId,
 } from '@codedispatch/core';
 import { createUseCases } from '@codedispatch/core/adapter';
-import { InMemoryAssignmentRepository, InMemoryDriverTracker } from '@codedispatch/core/testing';
+import { InMemoryAssignmentRepository } from '@codedispatch/core/testing';
 import { ChangeNotifier, KyselyAssignmentRepository, type DatabaseHandle } from '@codedispatch/postgres';
 import {
   OutboxRelay,
   Worker,
   sinkFromSettings,
   type ClosableEventSink,
-  type EmbeddedHandler,
   type EventSink,
 } from '@codedispatch/processing-queue';
-import { HttpDriverTracker } from '@codedispatch/tracker-http';
 import { MeteredAssignmentRepository } from './adapters/metered-assignment-repository';
 import { ConfiguredExperiments } from './adapters/configured-experiments';
 import { LocalAndRemoteAnnouncer, LocalChanges, MergedChangeFeed, type ChangeFeed } from './changes/change-feed';
@@ -40,6 +33,9 @@ import { errorFields, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { Background } from './runtime/background';
 import { TOKENS } from './tokens';
+import { trackerFromSettings } from './adapters/tracker-from-settings';
+import { codeSpaceUse } from './observability/code-space-use';
+import { attemptsRetentionS, embeddedLookup, logRelayNotice, logWorkerEvent } from './runtime/background-policy';
 import type { ServiceConfigSource } from './config/service-config';
 
 /*
@@ -71,32 +67,6 @@ export interface ContainerOptions {
   /** Outbox relay tuning (tests poll faster). */
   readonly relayPollIntervalMs?: number;
 }
-
-/** The embedded sink: processing's lookup, run in-process as the service `embedded`. */
-const embeddedLookup =
-  (dispatch: UseCases, logger: Logger): EmbeddedHandler =>
-  async (event) => {
-    const result = await dispatch.lookupDriver.execute({ orderId: event.order_id as OrderId, service: 'embedded' })();
-    if (E.isRight(result)) return;
-    // Nothing left to do for this event: the assignment moved on (or is gone).
-    if (result.left.code === 'assignment_not_processing' || result.left.code === 'assignment_not_found') return;
-    logger.warn('embedded lookup will be retried', {
-      order_id: event.order_id,
-      event_id: event.event_id,
-      code: result.left.code,
-    });
-    throw new Error(`lookup failed: ${result.left.code}`);
-  };
-
-/** A failed sweep as log fields: a domain error's code (and a storage failure's cause), or the exception. */
-const sweepFailure = (error: unknown): Record<string, unknown> => {
-  const domain = error as Partial<DomainError> | null;
-  if (typeof domain?.code !== 'string') return errorFields(error);
-  return {
-    code: domain.code,
-    ...(domain.code === 'storage_unavailable' ? errorFields((domain as { cause?: unknown }).cause) : {}),
-  };
-};
 
 /** A provider other than the SDK's no-op one was registered programmatically. */
 const openFeatureProviderRegistered = (): boolean => OpenFeature.providerMetadata.name !== 'No-op Provider';
@@ -132,24 +102,14 @@ export const buildContainer = (options: ContainerOptions): Container => {
   );
 
   // ----------------------------------------------------- tracker, experiments
-  c.bind<DriverTracker>(TOKENS.DriverTracker).toDynamicValue((ctx) => {
-    if (options.tracker !== undefined) return options.tracker;
-    const settings = get<ServiceConfigSource>(ctx, TOKENS.Config).current().tracker;
-    switch (settings.kind) {
-      case 'memory':
-        return new InMemoryDriverTracker();
-      case 'http':
-        return new HttpDriverTracker({
-          url: settings.url,
-          timeoutMs: settings.timeoutMs,
-          onOutcome: get<Metrics>(ctx, TOKENS.Metrics).meterTracker,
-        });
-      default: {
-        const never: never = settings;
-        throw new Error(`unknown tracker ${JSON.stringify(never)}`);
-      }
-    }
-  });
+  c.bind<DriverTracker>(TOKENS.DriverTracker).toDynamicValue(
+    (ctx) =>
+      options.tracker ??
+      trackerFromSettings(
+        get<ServiceConfigSource>(ctx, TOKENS.Config).current().tracker,
+        get<Metrics>(ctx, TOKENS.Metrics).meterTracker,
+      ),
+  );
   c.bind<Experiments>(TOKENS.Experiments).toDynamicValue((ctx) => {
     const client =
       options.openFeatureClient ?? (openFeatureProviderRegistered() ? OpenFeature.getClient('codedispatch') : undefined);
@@ -199,22 +159,12 @@ export const buildContainer = (options: ContainerOptions): Container => {
         ),
     );
     c.bind<OutboxRelay>(TOKENS.OutboxRelay).toDynamicValue((ctx) => {
-      const logger = get<Logger>(ctx, TOKENS.Logger);
       return new OutboxRelay({
         store: database,
         sink: get<EventSink>(ctx, TOKENS.EventSink),
         maxAttempts: get<ServiceConfigSource>(ctx, TOKENS.Config).current().processingQueue.maxAttempts,
         ...(options.relayPollIntervalMs !== undefined ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
-        onNotice: (notice) => {
-          if (notice.kind === 'failed')
-            logger.warn('processing event not delivered', {
-              event_id: notice.eventId,
-              attempts: notice.attempts,
-              dead: notice.dead,
-              error: notice.error,
-            });
-          else if (notice.kind === 'error') logger.warn('outbox relay error', errorFields(notice.error));
-        },
+        onNotice: logRelayNotice(get<Logger>(ctx, TOKENS.Logger)),
       });
     });
   }
@@ -240,16 +190,9 @@ export const buildContainer = (options: ContainerOptions): Container => {
           }
         : {}),
       sweepIntervalMs: options.sweepIntervalMs ?? 1000,
-      // Failed entries as long as any area's window needs them.
-      attemptsRetentionS: () =>
-        Math.max(AREA_DEFAULTS.attemptsWindowS, ...Object.values(config.current().areas).map((a) => a.attemptsWindowS)) + 60,
+      attemptsRetentionS: attemptsRetentionS(config),
       clock: get<Clock>(ctx, TOKENS.Clock),
-      onEvent: (event) => {
-        if (event.kind === 'swept') logger.info('sweep', { expired: event.expired, timed_out: event.timedOut });
-        else if (event.kind === 'housekeeping_failed') logger.warn('housekeeping failed', errorFields(event.error));
-        else if (event.kind === 'sweep_failed') logger.warn('sweep failed', sweepFailure(event.error));
-        // The relay's notices are logged by the relay's own listener.
-      },
+      onEvent: logWorkerEvent(logger),
     });
   });
   c.bind<Background>(TOKENS.Background).toDynamicValue(
@@ -275,16 +218,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
     const config = get<ServiceConfigSource>(ctx, TOKENS.Config);
     const clock = get<Clock>(ctx, TOKENS.Clock);
     const storage = get<AssignmentRepository>(ctx, TOKENS.StorageRepository);
-    metrics.watchCodeSpace(async () => {
-      const now = clock.now().getTime();
-      return Promise.all(
-        Object.values(config.current().areas).map(async (area) => {
-          const cutoff = new Date(now - area.codeReuseCooldownS * 1000);
-          const taken = await storage.countTakenCodes(areaId(area.areaId), area.generator.length, cutoff);
-          return { area: area.areaId, ratio: taken / codeSpaceSize(area.generator) };
-        }),
-      );
-    });
+    metrics.watchCodeSpace(codeSpaceUse(config, clock, storage));
     if (database !== undefined) {
       const relay = get<OutboxRelay>(ctx, TOKENS.OutboxRelay);
       metrics.watchOutbox(() => relay.stats());
