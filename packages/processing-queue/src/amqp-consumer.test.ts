@@ -62,7 +62,9 @@ describeAmqp('AmqpCodeEnteredConsumer with RabbitMQ', () => {
       await sink.deliver({ eventId: after.event_id, payload: after, attempts: 0 });
       await until(() => settled.length === 4);
       expect(seen[2]).toEqual(after);
-      expect(settled).toEqual(['consumed-1 retry', 'consumed-1 done', 'malformed drop', 'consumed-2 done']);
+      expect(settled.slice(0, 2)).toEqual(['consumed-1 retry', 'consumed-1 done']);
+      // Published on two connections (the admin's and the sink's): the broker may take them in either order.
+      expect(settled.slice(2).sort()).toEqual(['consumed-2 done', 'malformed drop']);
     } finally {
       await sink.close();
       await consumer.close();
