@@ -219,7 +219,7 @@ const progressLine = (p: Progress): string => {
 
 export const main = async (
   argv: readonly string[] = process.argv.slice(2),
-  io: CommandStreams & { readonly stderr: { write(text: string): unknown; isTTY?: boolean } } = process,
+  io: CommandStreams & { readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number } } = process,
   env: Env = process.env,
 ): Promise<number> => {
   const line = readCommandLine(COMMAND, argv, io);
@@ -335,7 +335,8 @@ export const main = async (
   const tty = io.stderr.isTTY === true;
   let lastPrinted = 0;
   const onProgress = (p: Progress): void => {
-    if (tty) io.stderr.write(`\r\x1b[2K${progressLine(p)}`);
+    // One line, cut to the terminal's width, rewritten in place.
+    if (tty) io.stderr.write(`\r\x1b[2K${progressLine(p).slice(0, Math.max(20, (io.stderr.columns ?? 200) - 1))}`);
     else if (p.at - lastPrinted >= 10_000) {
       lastPrinted = p.at;
       say(progressLine(p));

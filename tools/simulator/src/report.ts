@@ -224,8 +224,10 @@ export const formatReport = (r: SimulationResult, s: Summary = summarise(r)): st
     ? `${st.instances.length} instance${st.instances.length === 1 ? '' : 's'} started here on ${st.storage === 'pglite' ? 'PGlite' : 'PostgreSQL'}`
     : `${st.instances.join(', ')}`;
   lines.push(
-    `codedispatch simulation: ${fmt(r.trafficMs / 1000)} s of arrivals (${r.stoppedBy === 'signal' ? 'stopped early' : 'the whole duration'}), ` +
-      `${fmt(r.elapsedMs / 1000)} s with the drain${r.drained ? '' : ' (time ran out before every passenger ended)'}`,
+    `codedispatch simulation: ${fmt(r.trafficMs / 1000)} s of arrivals, ` +
+      (r.stoppedBy === 'signal'
+        ? 'then stopped early, without a drain'
+        : `${fmt(r.elapsedMs / 1000)} s with the drain${r.drained ? '' : ' (its time ran out before every passenger ended)'}`),
     `  service: ${where}; sink ${st.sink}; seed ${st.seed}`,
     `  drivers type: typos ${pct(b.typoRate, 0)}, swaps ${pct(b.swapRate, 0)}, wrong codes ${pct(b.wrongCodeRate, 0)}; ` +
       `passengers cancel ${pct(b.cancelRate, 0)}; trip ${b.tripS} s; long-poll wait_ms ${b.waitMs}`,
@@ -299,7 +301,8 @@ export const formatReport = (r: SimulationResult, s: Summary = summarise(r)): st
     'Processing stand-in',
     `  events received: ${s.events.received} (deliveries ${s.events.deliveries}, redelivered ${s.events.redelivered})` +
       (r.webhook !== null
-        ? `; webhook answered ${r.webhook.accepted} with 204, ${r.webhook.failed} with 503 on purpose, ${r.webhook.badSignature} bad signatures`
+        ? `; webhook answered ${r.webhook.accepted} with 204, ${r.webhook.failed} with 503 on purpose, ${r.webhook.badSignature} bad signatures` +
+          (r.webhook.unchecked > 0 ? `, ${r.webhook.unchecked} not checked (no webhook secret)` : '')
         : ''),
     `  lookups: ${s.events.lookups.map((l) => `${l.result} ${l.count}`).join(', ') || 'none'}`,
     '',

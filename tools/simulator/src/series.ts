@@ -61,14 +61,27 @@ export const timeSeries = (r: SimulationResult, o: SeriesOptions = {}): SeriesRo
     const row = counts[Math.floor(q.at / bucketMs)];
     if (c !== null && row !== undefined) row[c]++;
   }
-  const rides = r.passengers.flatMap((p) =>
-    p.assignedAt === null || p.entryToAssignedMs === null ? [] : [{ at: p.assignedAt, ms: p.entryToAssignedMs }],
-  );
+  const rides = r.passengers
+    .flatMap((p) =>
+      p.assignedAt === null || p.entryToAssignedMs === null ? [] : [{ at: p.assignedAt, ms: p.entryToAssignedMs }],
+    )
+    .sort((a, b) => a.at - b.at);
+  /** The index of the first ride after `t` (rides are sorted by time). */
+  const after = (t: number): number => {
+    let lo = 0;
+    let hi = rides.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((rides[mid] as { at: number }).at <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const samples = new Map(r.samples.map((s) => [Math.min(buckets - 1, Math.floor(s.at / bucketMs)), s]));
   const areas = r.settings.areas.map((a) => a.id);
   return counts.map((c, i) => {
     const end = (i + 1) * bucketMs;
-    const window = ascending(rides.filter((x) => x.at > end - windowMs && x.at <= end).map((x) => x.ms));
+    const window = ascending(rides.slice(after(end - windowMs), after(end)).map((x) => x.ms));
     const sample = samples.get(i);
     const perSecond = Object.fromEntries(REQUEST_CLASSES.map((k) => [k, (c[k] * 1_000) / bucketMs])) as Record<
       RequestClass,
@@ -79,7 +92,7 @@ export const timeSeries = (r: SimulationResult, o: SeriesOptions = {}): SeriesRo
     return {
       t: (i * bucketMs) / 1_000,
       requests: perSecond,
-      rides: rides.filter((x) => x.at > end - bucketMs && x.at <= end).length,
+      rides: after(end) - after(end - bucketMs),
       p50Ms: percentile(window, 0.5),
       p99Ms: percentile(window, 0.99),
       outboxDepth: sample?.outboxDepth ?? null,
