@@ -14,7 +14,7 @@ export interface ManagedService {
   readonly process: ServiceProcess | null;
   /** Sends a signal to the process (SIGKILL: a crash). */
   kill(signal: NodeJS.Signals): void;
-  /** Starts it again (same port, configuration and storage) and waits until it is ready. */
+  /** Starts it again (same port, configuration and storage) and waits until it is ready; stops it first if it still runs. */
   restart(): Promise<void>;
   /** SIGTERM: graceful shutdown. */
   stop(): Promise<void>;
@@ -40,7 +40,8 @@ const manage = async (options: Omit<ServiceProcessOptions, 'port'>): Promise<Man
     },
     kill: (signal) => current?.kill(signal),
     restart: async () => {
-      await current?.exited;
+      // Still running (not killed): shut it down first.
+      await current?.stop();
       current = null;
       current = await startServiceProcess({ ...options, port });
     },
