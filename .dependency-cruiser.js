@@ -1,7 +1,8 @@
 /**
  * Layer rules. The core is the pure domain: it may import only fp-ts, io-ts
  * and its own files. Adapters may import the core, never the app; nothing
- * imports the composition root.
+ * imports the composition root. The tools (the simulator) drive the service
+ * through its HTTP API only, and nothing imports them.
  */
 module.exports = {
   forbidden: [
@@ -26,6 +27,19 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/' },
       to: { path: '^apps/' },
+    },
+    {
+      name: 'tools-use-the-public-api',
+      comment: 'tools/ talk to the service over HTTP: they import no app code (no test hooks inside the service).',
+      severity: 'error',
+      from: { path: '^tools/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'nothing-imports-the-tools',
+      severity: 'error',
+      from: { path: '^(packages|apps)/' },
+      to: { path: '^tools/' },
     },
     {
       name: 'no-circular',

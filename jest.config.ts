@@ -48,6 +48,7 @@ const config: Config = {
     project('processing-queue', 'packages/processing-queue'),
     project('mongo-import', 'packages/mongo-import'),
     project('http', 'apps/http'),
+    project('simulator', 'tools/simulator'),
     project('bench', 'bench'),
   ],
   testTimeout: 30000,
