@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { CHECK_DIGIT_SCHEMES, DEFAULT_GENERATOR, type CheckDigitScheme, type GeneratorSettings } from '@codedispatch/core';
-import { readCommandLine, refuseCommandLine, runCommand, type CommandStreams } from '@codedispatch/postgres';
+import { readCommandLine, refuseCommandLine, runCommand, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { redactedUrl } from './amqp-stand-in';
 import {
   DEFAULT_BEHAVIOUR,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
-import { DEFAULT_GENERATOR, decodeConfig, type GeneratorSettings } from '@codedispatch/core';
+import { DEFAULT_GENERATOR, decodeConfig, splitConfigDocument, type GeneratorSettings } from '@codedispatch/core';
 import { AmqpStandIn } from './amqp-stand-in';
 import { ServiceClient } from './client';
 import { DriverTokens } from './driver-token';
@@ -138,7 +138,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
         sink: sinkSettings,
         credentials,
       };
-      const decoded = decodeConfig(serviceConfigDocument(configSettings));
+      const decoded = decodeConfig(splitConfigDocument(serviceConfigDocument(configSettings)).domain);
       if (E.isRight(decoded)) generator = decoded.right.generator;
       orderExpireS = settings.orderExpireS;
       const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'codedispatch-simulation-'));

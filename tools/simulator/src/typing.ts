@@ -1,4 +1,5 @@
-import { codeAt, codeSpaceSize, type GeneratorSettings } from '@codedispatch/core';
+import { codeSpaceSize, type GeneratorSettings } from '@codedispatch/core';
+import { codeAt } from '@codedispatch/core/adapter';
 import type { Random } from './random';
 
 /*
