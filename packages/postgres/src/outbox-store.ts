@@ -154,6 +154,27 @@ export class KyselyOutboxStore {
     return count;
   }
 
+  /**
+   * Every event waiting out its backoff after a failed delivery becomes due
+   * now (not the dead, not those leased by a relay right now); relays are
+   * woken. For when the sink is back after an outage: its backlog need not
+   * wait for backoffs that grew while it was down. Returns how many.
+   */
+  async hastenBackedOff(): Promise<number> {
+    const result = await this.db
+      .updateTable(TABLE)
+      .set({ available_at: sql<Date>`now()` })
+      .where('delivered_at', 'is', null)
+      .where('dead_at', 'is', null)
+      .where('attempts', '>', 0)
+      .where('available_at', '>', sql<Date>`now()`)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+      .executeTakeFirst();
+    const count = Number(result.numUpdatedRows);
+    if (count > 0) await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.db);
+    return count;
+  }
+
   /** Delete delivered events older than `olderThanSeconds` (retention); returns how many. */
   async pruneDelivered(olderThanSeconds: number): Promise<number> {
     const result = await this.db

@@ -218,6 +218,39 @@ describe.each(DIALECTS)('OutboxRelay on %s', (kind) => {
     }
   });
 
+  it('once the sink is back after an outage, the events it failed go out at once, not after their grown backoff', async () => {
+    let down = true;
+    const sink = new RecordingSink(() => down);
+    const notices: RelayNotice[] = [];
+    // A backoff far beyond the test's time: only the recovery can bring the failed events forward.
+    const r = relay({ sink, backoff: { baseMs: 600_000, maxMs: 600_000 }, onNotice: (n) => notices.push(n) });
+    const failed = [makeEvent('down-1'), makeEvent('down-2'), makeEvent('down-3')];
+    await insertEvents(database.handle.db, failed);
+    await r.start();
+    await until(() => sink.calls.length >= failed.length);
+    expect(sink.delivered).toHaveLength(0);
+
+    down = false;
+    const fresh = makeEvent('back');
+    await insertEvents(database.handle.db, [fresh]);
+    await until(() => sink.delivered.length === failed.length + 1, 5_000);
+    expect(notices).toContainEqual({ kind: 'sink_recovered', hastened: failed.length });
+    expect(sink.delivered.map((e) => e.payload.order_id).sort()).toEqual(['back', 'down-1', 'down-2', 'down-3']);
+  });
+
+  it('does not take one failing event for an outage: the others backed off stay backed off', async () => {
+    const sink = new RecordingSink((e) => e.payload.order_id === 'poison');
+    const notices: RelayNotice[] = [];
+    const r = relay({ sink, backoff: { baseMs: 600_000, maxMs: 600_000 }, onNotice: (n) => notices.push(n) });
+    await insertEvents(database.handle.db, [makeEvent('poison')]);
+    await r.start();
+    await until(() => sink.calls.length >= 1);
+    await insertEvents(database.handle.db, [makeEvent('fine')]);
+    await until(() => sink.delivered.length === 1);
+    expect(notices.some((n) => n.kind === 'sink_recovered')).toBe(false);
+    expect(sink.calls.filter((e) => e.payload.order_id === 'poison')).toHaveLength(1);
+  });
+
   it('reports depth, age of the oldest undelivered event, and dead letters', async () => {
     const r = relay({ sink: new RecordingSink() });
     expect(await r.stats()).toEqual({ depth: 0, oldestAgeSeconds: 0, dead: 0 });

@@ -67,7 +67,9 @@ export type RelayNotice =
       readonly dead: boolean;
     }
   /** The relay itself failed (database unreachable…); it tries again at the next poll. */
-  | { readonly kind: 'error'; readonly error: unknown };
+  | { readonly kind: 'error'; readonly error: unknown }
+  /** Deliveries succeed again after a run of failures: `hastened` events waiting on their backoff were made due. */
+  | { readonly kind: 'sink_recovered'; readonly hastened: number };
 
 export interface DrainResult {
   readonly claimed: number;
@@ -99,6 +101,9 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string, unref = f
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
 
+/** Deliveries failed in a row (across events) that mean the sink, not one event, is failing. */
+export const SINK_DOWN_STREAK = 3;
+
 export class OutboxRelay {
   private readonly outbox: KyselyOutboxStore;
   private readonly batchSize: number;
@@ -113,6 +118,8 @@ export class OutboxRelay {
   private unlisten: (() => Promise<void>) | null = null;
   private woken = false;
   private wakeUp: (() => void) | null = null;
+  /** Deliveries failed in a row, none succeeding since: a streak this long is the sink being down. */
+  private failuresInARow = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.outbox = new KyselyOutboxStore(options.store.db);
@@ -196,6 +203,7 @@ export class OutboxRelay {
       }),
     );
     await this.markDelivered(acknowledged);
+    await this.afterOutcomes(acknowledged.length, failed);
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
     return { claimed: rows.length, delivered: acknowledged.length, failed };
@@ -209,6 +217,26 @@ export class OutboxRelay {
   private async markDelivered(acknowledged: readonly { readonly row: ClaimedRow; readonly ms: number }[]): Promise<void> {
     await this.outbox.markDelivered(acknowledged.map((a) => a.row));
     for (const { row, ms } of acknowledged) this.notice({ kind: 'delivered', eventId: row.event_id, attempts: row.attempts, ms });
+  }
+
+  /**
+   * A delivery succeeding after `SINK_DOWN_STREAK` failures in a row means
+   * the sink is back: what failed meanwhile is made due at once, so that the
+   * backlog goes out now rather than at backoffs that grew during the outage
+   * (up to `backoff.maxMs`). A poison event gets one extra attempt per such
+   * recovery, no more.
+   */
+  private async afterOutcomes(delivered: number, failed: number): Promise<void> {
+    if (delivered === 0) {
+      this.failuresInARow += failed;
+      return;
+    }
+    const recovered = this.failuresInARow >= SINK_DOWN_STREAK;
+    this.failuresInARow = 0;
+    if (!recovered) return;
+    const hastened = await this.outbox.hastenBackedOff();
+    this.notice({ kind: 'sink_recovered', hastened });
+    if (hastened > 0) this.wake();
   }
 
   /** Outbox depth and lag, for metrics. */

@@ -61,4 +61,5 @@ export const logRelayNotice =
         error: notice.error,
       });
     else if (notice.kind === 'error') logger.warn('outbox relay error', errorFields(notice.error));
+    else if (notice.kind === 'sink_recovered') logger.info('event sink recovered', { hastened: notice.hastened });
   };
