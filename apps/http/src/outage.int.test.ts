@@ -25,7 +25,8 @@ import {
 import { ChangeNotifier, KyselyAssignmentRepository, openDatabase, type DatabaseHandle } from '@codedispatch/postgres';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
-import { ThrowawayPostgres } from './__tests__/throwaway-postgres';
+// The fault tests and the chaos run share one throwaway server.
+import { ThrowawayPostgres } from '../../../tools/simulator/src/throwaway-postgres';
 
 const POOL_SIZE = 4;
 /** How long any request may take, outage or not: the connect timeout (1 s) and then some. */

@@ -34,8 +34,17 @@ const RETRYABLE = new Set(['driver_not_found_in_tracker', 'driver_busy', 'driver
 const MAX_ENTRIES = 8;
 /** Entries after a retryable failure of the lookup: one more. */
 const MAX_RETRYABLE_FAILURES = 2;
-/** Create requests for one order before the passenger gives up ordering. */
-const MAX_CREATES = 6;
+/**
+ * How long the order system goes on asking (create, cancel) through 503s and
+ * refused connections before it gives up: longer than a database restart or
+ * an instance's, as an order system retrying an idempotent call would.
+ */
+const ORDER_SYSTEM_RETRY_MS = 30_000;
+/** The longest pause between two of its tries, whatever Retry-After says. */
+const ORDER_SYSTEM_MAX_PAUSE_S = 5;
+
+const pauseS = (retryAfterS: number | null, attempt: number): number =>
+  Math.min(ORDER_SYSTEM_MAX_PAUSE_S, retryAfterS ?? 0.5 * 2 ** attempt);
 /** How long a driver long-polls one accepted code before he gives up on it. */
 const MAX_PROCESSING_WAIT_MS = 180_000;
 
@@ -124,7 +133,8 @@ export class Passenger {
 
   private async create(): Promise<boolean> {
     const w = this.world;
-    for (let attempt = 0; attempt < MAX_CREATES && !w.stop.aborted; attempt++) {
+    const giveUpAt = w.now() + ORDER_SYSTEM_RETRY_MS;
+    for (let attempt = 0; w.now() < giveUpAt && !w.stop.aborted; attempt++) {
       const answer = await w.client.request({
         actor: 'order_system',
         method: 'POST',
@@ -147,10 +157,10 @@ export class Passenger {
         }
         // A refusal other than "not now" will not change by asking again.
         if (status < 500 && status !== 429) return false;
-        await sleep((answer.retryAfterS ?? 0.5 * 2 ** attempt) * 1_000, w.stop);
+        await sleep(pauseS(answer.retryAfterS, attempt) * 1_000, w.stop);
         continue;
       }
-      await sleep(250 * 2 ** attempt, w.stop);
+      await sleep(Math.min(ORDER_SYSTEM_MAX_PAUSE_S * 1_000, 250 * 2 ** attempt), w.stop);
     }
     return false;
   }
@@ -161,7 +171,8 @@ export class Passenger {
     if (this.state !== 'walking' && this.state !== 'waiting') return;
     this.queue.removePassenger(this);
     this.state = 'cancelling';
-    for (let attempt = 0; attempt < MAX_CREATES && !w.stop.aborted; attempt++) {
+    const giveUpAt = w.now() + ORDER_SYSTEM_RETRY_MS;
+    for (let attempt = 0; w.now() < giveUpAt && !w.stop.aborted; attempt++) {
       const answer = await w.client.request({
         actor: 'order_system',
         method: 'POST',
@@ -177,11 +188,11 @@ export class Passenger {
         if (status === 200) return this.finish(body?.error_code === 'expired' ? 'expired' : 'cancelled');
         if (status === 409 && body?.code === 'order_already_assigned') return this.finish('assigned');
         if (status < 500 && status !== 429) return this.finish('unfinished');
-        await sleep((answer.retryAfterS ?? 0.5 * 2 ** attempt) * 1_000, w.stop);
+        await sleep(pauseS(answer.retryAfterS, attempt) * 1_000, w.stop);
         continue;
       }
       if (answer.kind === 'aborted') break;
-      await sleep(250 * 2 ** attempt, w.stop);
+      await sleep(Math.min(ORDER_SYSTEM_MAX_PAUSE_S * 1_000, 250 * 2 ** attempt), w.stop);
     }
     this.finish('unfinished');
   }

@@ -93,7 +93,14 @@ export type SinkOption =
   /** `exchange`: default `codedispatch` for a running service, one of the run's own for a service started here. */
   | { readonly kind: 'amqp'; readonly url: string; readonly exchange?: string; readonly queue?: string }
   /** The service runs the lookups itself: no processing stand-in traffic. */
-  | { readonly kind: 'embedded' };
+  | { readonly kind: 'embedded' }
+  /**
+   * A started service only: its instances relay to both stand-ins, the first
+   * to RabbitMQ, the second to the webhook receiver, and so on. Events land
+   * on whichever instance's relay claims them, so both sinks' outages are
+   * met in one run (what the chaos run does).
+   */
+  | { readonly kind: 'mixed'; readonly url: string };
 
 export interface StandInAddresses {
   /** Where the stand-ins listen (default 127.0.0.1). */

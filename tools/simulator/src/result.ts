@@ -17,7 +17,7 @@ export interface SimulationSettings {
   readonly durationMs: number;
   readonly behaviour: Behaviour;
   readonly tracker: TrackerBehaviour;
-  readonly sink: SinkKind;
+  readonly sink: SinkKind | 'mixed';
   readonly instances: readonly string[];
   /** The service was started by the run (on PGlite unless a database URL was given). */
   readonly startedHere: boolean;

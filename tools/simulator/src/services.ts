@@ -22,7 +22,8 @@ export interface ManagedService {
 
 export interface StartServicesOptions {
   readonly workDir: string;
-  readonly configYaml: string;
+  /** The configuration document, or each instance's (by its index from 0). */
+  readonly configYaml: string | ((instance: number) => string);
   readonly instances: number;
   /** A PostgreSQL database; absent: PGlite in the work directory (one instance only). */
   readonly databaseUrl?: string;
@@ -57,10 +58,16 @@ export const startServices = async (o: StartServicesOptions): Promise<ManagedSer
   if (o.instances > 1 && o.databaseUrl === undefined)
     throw new Error('several instances need one PostgreSQL database (databaseUrl): PGlite serves one process');
   mkdirSync(o.workDir, { recursive: true });
-  const configPath = join(o.workDir, 'codedispatch.yaml');
-  writeFileSync(configPath, o.configYaml, { mode: 0o600 });
+  const configYaml = o.configYaml;
+  const configPathOf = (i: number): string => {
+    if (typeof configYaml === 'string') return join(o.workDir, 'codedispatch.yaml');
+    const path = join(o.workDir, `codedispatch-${i + 1}.yaml`);
+    writeFileSync(path, configYaml(i), { mode: 0o600 });
+    return path;
+  };
+  if (typeof configYaml === 'string') writeFileSync(configPathOf(0), configYaml, { mode: 0o600 });
   const optionsOf = (i: number): Omit<ServiceProcessOptions, 'port'> => ({
-    configPath,
+    configPath: configPathOf(i),
     storage: o.databaseUrl !== undefined ? { databaseUrl: o.databaseUrl } : { pgliteDataDir: join(o.workDir, 'pglite') },
     logPath: join(o.workDir, `service-${i + 1}.log`),
     ...(o.nodeArgs !== undefined ? { nodeArgs: o.nodeArgs } : {}),

@@ -61,6 +61,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
   const host = options.standIns?.host ?? '127.0.0.1';
   const target = options.target;
   if (options.areas.length === 0) throw new Error('no area to simulate');
+  if (sink.kind === 'mixed' && target.kind !== 'start') throw new Error('the mixed sink is for a service started here');
   const root = seededRandom(seed);
   const runTag = randomBytes(3).toString('hex');
 
@@ -92,8 +93,9 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
     let deliver: (event: Parameters<ProcessingStandIn['receive']>[0]) => void = () => undefined;
     let credentials: Credentials = target.kind === 'urls' ? target.credentials : generateCredentials();
     let webhookReceiver: WebhookReceiver | null = null;
-    let sinkSettings: SinkSettings = { kind: sink.kind };
-    if (sink.kind === 'webhook') {
+    let webhookSink: SinkSettings | null = null;
+    let amqpSink: SinkSettings | null = null;
+    if (sink.kind === 'webhook' || sink.kind === 'mixed') {
       webhookReceiver = await WebhookReceiver.start({
         host,
         port: options.standIns?.webhookPort ?? 0,
@@ -102,14 +104,15 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
       });
       const receiver = webhookReceiver;
       cleanups.push(() => receiver.close());
-      sinkSettings = { kind: 'webhook', webhookUrl: webhookReceiver.url };
+      webhookSink = { kind: 'webhook', webhookUrl: webhookReceiver.url };
       log(`webhook receiver: ${webhookReceiver.url}`);
     }
-    if (sink.kind === 'amqp') {
+    if (sink.kind === 'amqp' || sink.kind === 'mixed') {
+      const given: { readonly exchange?: string; readonly queue?: string } = sink.kind === 'amqp' ? sink : {};
       // A service started here publishes to an exchange of the run's own: nobody else's events come in.
-      const ownExchange = target.kind === 'start' && sink.exchange === undefined;
-      const exchange = sink.exchange ?? (ownExchange ? `codedispatch.simulator.${runTag}` : 'codedispatch');
-      const queue = sink.queue ?? `codedispatch.simulator.${runTag}`;
+      const ownExchange = target.kind === 'start' && given.exchange === undefined;
+      const exchange = given.exchange ?? (ownExchange ? `codedispatch.simulator.${runTag}` : 'codedispatch');
+      const queue = given.queue ?? `codedispatch.simulator.${runTag}`;
       const consumer = await AmqpStandIn.start({
         url: sink.url,
         exchange,
@@ -119,7 +122,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
         onConnectionError: (e) => log(`RabbitMQ: ${e instanceof Error ? e.message : String(e)} (reconnecting)`),
       });
       cleanups.push(() => consumer.close());
-      sinkSettings = { kind: 'amqp', amqpUrl: sink.url, amqpExchange: exchange };
+      amqpSink = { kind: 'amqp', amqpUrl: sink.url, amqpExchange: exchange };
       log(`RabbitMQ consumer: queue ${queue} bound to exchange ${exchange}`);
     }
 
@@ -135,9 +138,12 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
         processingTimeoutS: settings.processingTimeoutS,
         codeReuseCooldownS: settings.codeReuseCooldownS,
         trackerUrl: tracker.url,
-        sink: sinkSettings,
+        sink: webhookSink ?? amqpSink ?? { kind: 'embedded' },
         credentials,
       };
+      // Mixed: RabbitMQ for the first instance, the webhook for the second, and so on.
+      const sinkOf = (i: number): SinkSettings =>
+        (sink.kind === 'mixed' ? (i % 2 === 0 ? amqpSink : webhookSink) : null) ?? configSettings.sink;
       const decoded = decodeConfig(splitConfigDocument(serviceConfigDocument(configSettings)).domain);
       if (E.isRight(decoded)) generator = decoded.right.generator;
       orderExpireS = settings.orderExpireS;
@@ -149,7 +155,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Runni
       );
       services = await startServices({
         workDir,
-        configYaml: serviceConfigYaml(configSettings),
+        configYaml: (i) => serviceConfigYaml({ ...configSettings, sink: sinkOf(i) }),
         instances,
         ...(target.databaseUrl !== undefined ? { databaseUrl: target.databaseUrl } : {}),
         ...(target.nodeArgs !== undefined ? { nodeArgs: target.nodeArgs } : {}),

@@ -14,7 +14,7 @@ import { sleep } from './time';
 /*
  * The traffic of a run: the drivers of every area join their queue, the
  * passengers arrive (a Poisson process per area) for the duration, then the
- * drain lasts until every passenger has ended or its time is up. Meanwhile
+ * drain lasts until every passenger has ended and the outbox is empty, or its time is up. Meanwhile
  * the queues and the service's gauges are sampled, and the progress told.
  */
 
@@ -176,12 +176,18 @@ export const runTraffic = async (input: TrafficInput): Promise<TrafficOutcome> =
   );
   const trafficMs = Math.min(now(), settings.durationMs);
   arrivalsOver = true;
+  const drainEnds = now() + input.drainMs;
   let drained = settled === passengers.length;
   if (!drained && !stopEarly.aborted) {
     drained = await new Promise<boolean>((resolve) => {
       wakeDrain = () => resolve(true);
       void sleep(input.drainMs, halt).then(() => resolve(settled === passengers.length));
     });
+  }
+  // The events still in the outbox go out before the stand-ins close, within the drain's time.
+  while (drained && !stopEarly.aborted && now() < drainEnds) {
+    const depth = (await scrape(input.world.client, settings.instances))?.outboxDepth ?? 0;
+    if (depth === 0 || !(await sleep(1_000, halt))) break;
   }
   const elapsedMs = now();
   clearInterval(sampler);
