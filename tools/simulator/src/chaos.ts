@@ -271,7 +271,15 @@ export const main = async (
         : []),
     ];
     const report: ChaosReport = { faults: windows, figures: chaosFigures(result, facts, windows), violations };
-    const written = await writeReport(result, out);
+    const labels: Record<FaultWindow['fault'], string> = {
+      instance_killed: 'instance killed',
+      postgres_restarted: 'PostgreSQL down',
+      rabbitmq_stopped: 'RabbitMQ down',
+      tracker_hung: 'tracker hangs',
+      webhook_failing: 'webhook fails',
+    };
+    const spans = windows.map((w) => ({ label: labels[w.fault], startS: w.startAt / 1000, endS: w.endAt / 1000 }));
+    const written = await writeReport(result, out, { spans });
     const text = `${written.text}\n${formatChaos(report)}`;
     writeFileSync(join(out, 'report.txt'), text);
     writeFileSync(join(out, 'chaos.json'), `${JSON.stringify(report, null, 2)}\n`);

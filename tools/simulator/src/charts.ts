@@ -12,6 +12,13 @@ import type { SimulationResult } from './result';
 
 type Spec = Record<string, unknown>;
 
+/** A span of the run to shade on every chart (a fault, in the chaos run), in seconds from the start. */
+export interface ChartSpan {
+  readonly label: string;
+  readonly startS: number;
+  readonly endS: number;
+}
+
 interface Point {
   readonly t: number;
   readonly series: string;
@@ -61,6 +68,7 @@ const chart = (o: {
   readonly yFormat?: string;
   /** Whole numbers (counts): integer ticks, and an axis up to at least 1 when everything is 0. */
   readonly counts?: boolean;
+  readonly spans?: readonly ChartSpan[];
 }): Spec => {
   const scale = o.minutes ? 60 : 1;
   const x = {
@@ -103,6 +111,24 @@ const chart = (o: {
       legend: { labelFontSize: 11, symbolSize: 120 },
     },
     layer: [
+      // Behind the data: the shaded spans, each labelled at its top left.
+      ...((o.spans ?? []).length === 0
+        ? []
+        : [
+            {
+              data: { values: (o.spans ?? []).map((p) => ({ x: p.startS / scale, x2: p.endS / scale, label: p.label })) },
+              layer: [
+                {
+                  mark: { type: 'rect', color: '#f4c7c3', opacity: 0.45 },
+                  encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' } },
+                },
+                {
+                  mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, dy: 2, color: '#a33', fontSize: 10 },
+                  encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
+                },
+              ],
+            },
+          ]),
       {
         data: { values: data },
         mark:
@@ -142,12 +168,12 @@ const stackedMax = (data: readonly Point[]): number => {
 };
 
 /** The specifications of the run's charts, by file name. */
-export const chartSpecs = (r: SimulationResult): [string, Spec][] => {
+export const chartSpecs = (r: SimulationResult, spans: readonly ChartSpan[] = []): [string, Spec][] => {
   const rows = timeSeries(r);
   const areas = r.settings.areas.map((a) => a.id);
   const trafficEndS = r.trafficMs / 1_000;
   const minutes = r.elapsedMs > 20 * 60_000;
-  const common = { trafficEndS, endS: r.elapsedMs / 1_000, minutes };
+  const common = { trafficEndS, endS: r.elapsedMs / 1_000, minutes, spans };
   const windowS = Math.max(10, (5 * r.settings.sampleMs) / 1_000);
   const present = REQUEST_CLASSES.filter((c) => rows.some((row) => row.requests[c] > 0));
   return [
@@ -220,9 +246,9 @@ export const chartSpecs = (r: SimulationResult): [string, Spec][] => {
 };
 
 /** Every chart of the run as PNG, by file name. */
-export const renderCharts = async (r: SimulationResult): Promise<[string, Buffer][]> => {
+export const renderCharts = async (r: SimulationResult, spans: readonly ChartSpan[] = []): Promise<[string, Buffer][]> => {
   const out: [string, Buffer][] = [];
-  for (const [name, spec] of chartSpecs(r)) out.push([name, await renderPng(spec)]);
+  for (const [name, spec] of chartSpecs(r, spans)) out.push([name, await renderPng(spec)]);
   return out;
 };
 

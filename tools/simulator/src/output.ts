@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderCharts } from './charts';
+import { renderCharts, type ChartSpan } from './charts';
 import { formatReport, summarise } from './report';
 import { REQUEST_CLASSES, timeSeries } from './series';
 import type { SimulationResult } from './result';
@@ -59,7 +59,7 @@ export interface WrittenReport {
 export const writeReport = async (
   r: SimulationResult,
   dir: string,
-  o: { readonly charts?: boolean } = {},
+  o: { readonly charts?: boolean; readonly spans?: readonly ChartSpan[] } = {},
 ): Promise<WrittenReport> => {
   mkdirSync(dir, { recursive: true });
   const summary = summarise(r);
@@ -175,6 +175,6 @@ export const writeReport = async (
       ]),
     ),
   );
-  if (o.charts !== false) for (const [name, png] of await renderCharts(r)) write(name, png);
+  if (o.charts !== false) for (const [name, png] of await renderCharts(r, o.spans)) write(name, png);
   return { dir, files, text };
 };

@@ -165,6 +165,14 @@ describe('summarise', () => {
     expect(s.disagreements).toBe(1);
   });
 
+  it('tells typos answered 503 during an outage apart from those the check let past', () => {
+    const outage = summarise(result({ entries: [entry('typo', 'storage_unavailable'), entry('swap', 'invalid_code_checksum')] }));
+    expect(outage.entries).toMatchObject({ caughtByCheck: 1, missedByCheck: 0, notChecked: 1 });
+    expect(
+      formatReport(result({ entries: [entry('typo', 'storage_unavailable'), entry('swap', 'invalid_code_checksum')] })),
+    ).toContain('typos caught by the check character: 1 of 1 (100.0 %) (and 1 answered 503 during an outage, before any check)');
+  });
+
   it('counts typos and swaps caught by the check character, and those that got past it', () => {
     expect(s.entries).toEqual({
       entries: 6,
@@ -174,6 +182,7 @@ describe('summarise', () => {
       wrongCodes: 1,
       caughtByCheck: 2,
       missedByCheck: 1,
+      notChecked: 0,
       wrongCodesNotFound: 1,
       tooManyAttempts: 1,
     });

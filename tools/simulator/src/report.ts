@@ -45,6 +45,8 @@ export interface EntrySummary {
   readonly caughtByCheck: number;
   /** Typos and swaps that got past the check character. */
   readonly missedByCheck: number;
+  /** Typos and swaps answered 503 (an outage) before the check could say anything. */
+  readonly notChecked: number;
   /** Wrong codes answered code_not_found (they pass the check by construction). */
   readonly wrongCodesNotFound: number;
   readonly tooManyAttempts: number;
@@ -176,7 +178,8 @@ export const summarise = (r: SimulationResult): Summary => {
       swaps: byIntent.get('swap') ?? 0,
       wrongCodes: byIntent.get('wrong_code') ?? 0,
       caughtByCheck: mistyped.filter((e) => refusedByCheck(e.answer)).length,
-      missedByCheck: mistyped.filter((e) => !refusedByCheck(e.answer)).length,
+      missedByCheck: mistyped.filter((e) => !refusedByCheck(e.answer) && !DOCUMENTED_503.has(e.answer)).length,
+      notChecked: mistyped.filter((e) => DOCUMENTED_503.has(e.answer)).length,
       wrongCodesNotFound: r.entries.filter((e) => e.entry === 'wrong_code' && e.answer === 'code_not_found').length,
       tooManyAttempts: r.entries.filter((e) => e.answer === 'too_many_attempts').length,
     },
@@ -261,13 +264,15 @@ export const formatReport = (r: SimulationResult, s: Summary = summarise(r)): st
     ),
   );
   const e = s.entries;
-  const mistyped = e.typos + e.swaps;
+  // Typos answered 503 never reached the check: they are told apart, not counted against it.
+  const mistyped = e.typos + e.swaps - e.notChecked;
   lines.push(
     '',
     'Code entries',
     `  ${e.entries} entries: ${e.correct} typed right, ${e.typos} typos, ${e.swaps} swaps, ${e.wrongCodes} wrong codes`,
     `  typos caught by the check character: ${e.caughtByCheck} of ${mistyped}${share(e.caughtByCheck, mistyped)}` +
-      (e.missedByCheck > 0 ? `; ${e.missedByCheck} got past it` : ''),
+      (e.missedByCheck > 0 ? `; ${e.missedByCheck} got past it` : '') +
+      (e.notChecked > 0 ? ` (and ${e.notChecked} answered 503 during an outage, before any check)` : ''),
     `  wrong codes answered code_not_found: ${e.wrongCodesNotFound} of ${e.wrongCodes}`,
     `  429 too_many_attempts: ${e.tooManyAttempts}`,
     '',
