@@ -155,12 +155,19 @@ describe('the chaos checks', () => {
               request({ status: 500, errorCode: 'internal' }),
               request({ status: 503, errorCode: null }),
               request({ outcome: 'timeout', status: null }),
+              request({ method: 'GET', route: '/v1/assignment/status', status: 404, errorCode: 'assignment_not_found' }),
             ],
           },
           windows,
         ),
       ),
-    ).toEqual(['503 outside an outage', 'undocumented 5xx', 'undocumented 5xx', 'request past its deadline']);
+    ).toEqual([
+      '503 outside an outage',
+      'undocumented 5xx',
+      'undocumented 5xx',
+      'request past its deadline',
+      'driver told his order is not his',
+    ]);
   });
 
   it('find a passenger who did not end assigned, cancelled or expired', () => {

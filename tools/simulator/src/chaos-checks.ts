@@ -141,7 +141,8 @@ const inWindow = (at: number, windows: readonly FaultWindow[], slackMs: number):
 
 /**
  * No 5xx but a documented 503, and a 503 `storage_unavailable` only while a
- * fault may explain it; no request left without an answer at its deadline.
+ * fault may explain it; no request left without an answer at its deadline;
+ * no driver told `404` for an order he polls (he entered its code).
  * (`tracker_unavailable` may come at any time: the tracker stand-in fails a
  * share of its answers by design.)
  */
@@ -151,6 +152,9 @@ export const requestViolations = (result: Pick<SimulationResult, 'requests'>, wi
     const at = `${q.method} ${q.route} at ${(q.at / 1000).toFixed(1)} s to ${q.instance}`;
     if (q.outcome === 'timeout')
       out.push({ check: 'request past its deadline', detail: `${at}: no answer in ${q.deadlineMs} ms` });
+    // A simulated driver polls only an order whose code he entered: 404 means an instance answered from a stale record.
+    if (q.route === '/v1/assignment/status' && q.status === 404)
+      out.push({ check: 'driver told his order is not his', detail: `${at}: order ${q.orderId ?? '?'}` });
     if (q.outcome !== 'answered' || q.status === null || q.status < 500) continue;
     if (q.status !== 503 || !DOCUMENTED_503.has(q.errorCode ?? ''))
       out.push({ check: 'undocumented 5xx', detail: `${at}: ${q.status} ${q.errorCode ?? '(no code)'}` });

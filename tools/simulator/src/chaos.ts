@@ -272,11 +272,11 @@ export const main = async (
     ];
     const report: ChaosReport = { faults: windows, figures: chaosFigures(result, facts, windows), violations };
     const labels: Record<FaultWindow['fault'], string> = {
-      instance_killed: 'instance killed',
-      postgres_restarted: 'PostgreSQL down',
+      instance_killed: 'kill',
+      postgres_restarted: 'PG down',
       rabbitmq_stopped: 'RabbitMQ down',
       tracker_hung: 'tracker hangs',
-      webhook_failing: 'webhook fails',
+      webhook_failing: 'webhook 503s',
     };
     const spans = windows.map((w) => ({ label: labels[w.fault], startS: w.startAt / 1000, endS: w.endAt / 1000 }));
     const written = await writeReport(result, out, { spans });

@@ -154,6 +154,16 @@ class OrderWatch<R> {
     return this.reading;
   }
 
+  /**
+   * Reads the record even if it is current: for an answer that must not lag
+   * a write another instance made a few milliseconds ago, before its
+   * notification arrives.
+   */
+  reread(): Promise<R> {
+    this.version++;
+    return this.latest();
+  }
+
   /** Reads the record for the waiting calls unless it is current (a call registered after a change it has not seen). */
   refresh(): void {
     if (!this.current) this.latest().catch(() => undefined);
@@ -278,6 +288,13 @@ export class Poll<R> {
   /** The order's record now: the watch's while current, else one read shared with the other calls. */
   async record(): Promise<R> {
     const record = await this.watch.latest();
+    this.seen = record;
+    return record;
+  }
+
+  /** The record read afresh (`OrderWatch.reread`), as the call's first snapshot. */
+  async recordAfresh(): Promise<R> {
+    const record = await this.watch.reread();
     this.seen = record;
     return record;
   }

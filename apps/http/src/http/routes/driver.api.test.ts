@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { driver } from '@codedispatch/core';
 import type { DatabaseHandle } from '@codedispatch/postgres';
 import {
@@ -316,6 +317,21 @@ describe.each(STORAGES)('driver endpoints on %s', (kind) => {
       const res = await expectStatus(waiting, 200);
       expect(res.body.status).toBe('assigned');
       expect(Date.now() - looked).toBeLessThan(500);
+    });
+
+    it("long-polls: a driver who just took the order through another instance sees it, though this one's kept record lags", async () => {
+      const order = await createOrder(inst);
+      const anna = newDriver();
+      await expectStatus(enterCode(inst, anna, 'svo_d', order.code), 200);
+      // anna's poll leaves a watch on the order, with her record in it, for the next poll.
+      await expectStatus(status(inst, anna, order.order_id, 50), 200);
+      // Another instance gives the order to boris; its notification has not arrived here yet.
+      const boris = newDriver();
+      await sql`update code_dispatch.assignments
+                  set park_db_id = ${boris.parkDbId}, driver_id = ${boris.driverId}, version = version + 1
+                where order_id = ${order.order_id}`.execute(handle.db);
+      const res = await expectStatus(status(inst, boris, order.order_id, 50), 200);
+      expect(res.body).toMatchObject({ order_id: order.order_id, status: 'processing' });
     });
 
     it('long-polls: an earlier failed driver waits out wait_ms, whatever happens to the order', async () => {

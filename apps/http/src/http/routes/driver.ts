@@ -73,7 +73,11 @@ export const driverRoutes = (deps: AppDeps): Router => {
     cancelWhenGone(res, poll);
     try {
       // The first snapshot is taken after subscribing, so no change slips in between.
-      const first = await deps.dispatch.driverStatus.execute(input, () => poll.record())();
+      let first = await deps.dispatch.driverStatus.execute(input, () => poll.record())();
+      // The kept record may lag another instance's write by its notification's few milliseconds: before telling a
+      // driver the order is not his, read it afresh (he may have just entered its code through another instance).
+      if (E.isLeft(first) && first.left.code === 'assignment_not_found')
+        first = await deps.dispatch.driverStatus.execute(input, () => poll.recordAfresh())();
       if (E.isLeft(first)) return sendDomainError(deps.logger, res, first.left);
       const initial = viewOf(first.right);
       const view = await poll.until({ waitMs, view: seenBy(input), done: (v) => !sameDriverState(v, initial), initial });
