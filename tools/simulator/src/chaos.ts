@@ -40,7 +40,7 @@ stop_app/start_app), hangs the tracker and fails the webhook receiver; then
 checks that nothing is lost. Needs root (rabbitmqctl, the PostgreSQL server
 runs as postgres), the PostgreSQL 15 server binaries, and RabbitMQ running.
 
-  --duration <s>       arrivals last this long (default 270: the faults end at 235 s)
+  --duration <s>       arrivals last this long, at most 420 (default 270: the faults end at 235 s)
   --rate <n>           rides per hour per area (default 4000: 10 x Portland's ~400 at peak)
   --areas <n>          areas (default 5)
   --instances <n>      service instances (default 3)
@@ -155,7 +155,7 @@ export const main = async (
   if (E.isLeft(line)) return line.left;
   const v = line.right.values;
   const numbers = {
-    duration: positive('duration', v.duration, 270, 520),
+    duration: positive('duration', v.duration, 270, 420),
     rate: positive('rate', v.rate, 4000, 100_000),
     areas: positive('areas', v.areas, 5, 50),
     instances: positive('instances', v.instances, 3, 8),
