@@ -76,11 +76,12 @@ const loadEndRule = (r: SoakResult, a: Axis): Spec[] =>
       ]
     : [];
 
-const xEncoding = (a: Axis) => ({
+const xEncoding = (a: Axis, fromX = 0) => ({
   field: 'x',
   type: 'quantitative',
   title: a.title,
-  scale: { domain: [0, a.endX], nice: false },
+  scale: { domain: [fromX, a.endX], nice: false },
+  axis: { format: '~g' },
 });
 
 /** Lines per instance (colour) and series (dash). */
@@ -88,12 +89,12 @@ const lines = (
   r: SoakResult,
   a: Axis,
   rows: readonly Row[],
-  o: { readonly yTitle: string; readonly dashes: readonly string[] },
+  o: { readonly yTitle: string; readonly dashes: readonly string[]; readonly fromX?: number },
 ): Spec => ({
   data: { values: rows },
   mark: { type: 'line', strokeWidth: 1.8, interpolate: 'linear' },
   encoding: {
-    x: xEncoding(a),
+    x: xEncoding(a, o.fromX),
     y: { field: 'value', type: 'quantitative', title: o.yTitle },
     color: { field: 'instance', type: 'nominal', title: null, scale: instanceColours(r), legend: { orient: 'right' } },
     strokeDash: {
@@ -138,6 +139,32 @@ const memoryChart = (r: SoakResult, s: SoakSummary, a: Axis): Spec => {
     .map((x) => `instance ${x.instance}: RSS ${slope(x.rss.growthPer10Min)}, heap ${slope(x.heapUsed.growthPer10Min)}`)
     .join(' \u00b7 ');
   const fit = s.instances[0]?.rss;
+  const overview: Spec = {
+    width: WIDTH,
+    height: HEIGHT,
+    layer: [
+      ...(fit === undefined
+        ? []
+        : [
+            {
+              data: { values: [{ x: fit.fitFromMs / a.scale, x2: fit.fitToMs / a.scale }] },
+              mark: { type: 'rect', color: '#e6e6e6', opacity: 0.6 },
+              encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' } },
+            },
+          ]),
+      lines(r, a, rows, { yTitle: 'MB', dashes: ['RSS', 'V8 heap used'] }),
+      {
+        data: { values: fitted },
+        mark: { type: 'line', color: '#111', strokeWidth: 1 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' },
+          y: { field: 'value', type: 'quantitative' },
+          detail: { field: 'key' },
+        },
+      },
+      ...loadEndRule(r, a),
+    ],
+  };
   return frame(
     'Memory per instance',
     [
@@ -146,32 +173,41 @@ const memoryChart = (r: SoakResult, s: SoakSummary, a: Axis): Spec => {
       `fitted growth, MB per 10 min: ${slopes}`,
     ],
     {
-      width: WIDTH,
-      height: HEIGHT,
-      layer: [
-        ...(fit === undefined
-          ? []
-          : [
-              {
-                data: { values: [{ x: fit.fitFromMs / a.scale, x2: fit.fitToMs / a.scale }] },
-                mark: { type: 'rect', color: '#e6e6e6', opacity: 0.6 },
-                encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' } },
-              },
-            ]),
-        lines(r, a, rows, { yTitle: 'MB', dashes: ['RSS', 'V8 heap used'] }),
-        {
-          data: { values: fitted },
-          mark: { type: 'line', color: '#111', strokeWidth: 1 },
-          encoding: {
-            x: { field: 'x', type: 'quantitative' },
-            y: { field: 'value', type: 'quantitative' },
-            detail: { field: 'key' },
-          },
-        },
-        ...loadEndRule(r, a),
-      ],
+      vconcat: fit === undefined ? [overview] : [overview, sinceFitStart(r, a, fit.fitFromMs)],
+      resolve: { scale: { x: 'independent', strokeDash: 'independent' }, legend: { strokeDash: 'independent' } },
     },
   );
+};
+
+/** RSS and V8's committed heap from the start of the fit window on, as the change since then: the creep, magnified. */
+const sinceFitStart = (r: SoakResult, a: Axis, fromMs: number): Spec => {
+  const base = new Map<string, number>();
+  const change = (at: number, instance: number, series: string, bytes: number | null): Row[] => {
+    if (bytes === null) return [];
+    const key = `${instance} ${series}`;
+    const first = base.get(key) ?? bytes;
+    base.set(key, first);
+    return [{ x: at / a.scale, instance: instanceName(instance), series, value: (bytes - first) / MB }];
+  };
+  const rows: Row[] = r.samples
+    .filter((sample) => sample.at >= fromMs)
+    .flatMap((sample) =>
+      sample.instances.flatMap((x) => [
+        ...change(sample.at, x.instance, 'RSS', x.rssBytes),
+        ...change(sample.at, x.instance, 'V8 heap total', x.heapTotalBytes),
+      ]),
+    );
+  const view = lines(r, a, rows, { yTitle: 'MB since then', dashes: ['RSS', 'V8 heap total'], fromX: fromMs / a.scale });
+  return {
+    width: WIDTH,
+    height: 150,
+    title: {
+      text: 'Change since the fit window began: RSS, and V8\u2019s committed heap (nodejs_heap_size_total_bytes)',
+      fontSize: 12,
+      anchor: 'start',
+    },
+    layer: [view, ...loadEndRule(r, a)],
+  };
 };
 
 const slope = (bytes: number): string =>

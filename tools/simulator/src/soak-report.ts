@@ -45,6 +45,8 @@ export interface InstanceFigures {
   readonly instance: number;
   readonly rss: SeriesJudgement;
   readonly heapUsed: SeriesJudgement;
+  /** V8's committed heap (`nodejs_heap_size_total_bytes`): not judged, but RSS follows it. */
+  readonly heapTotal: SeriesJudgement;
   /** Over the load's samples (the first, at 0, left out: its window is the start-up). */
   readonly lagP99Ms: Range;
   readonly lagMeanMs: Range;
@@ -112,6 +114,11 @@ export const summariseSoak = (r: SoakResult, rule: FlatnessRule = DEFAULT_FLATNE
         span,
         rule,
       ),
+      heapTotal: judgeSeries(
+        series((x) => x.heapTotalBytes),
+        span,
+        rule,
+      ),
       lagP99Ms: range(finite(windowed.map((x) => x.lagP99S)).map((s) => s * 1_000)),
       lagMeanMs: range(finite(windowed.map((x) => x.lagMeanS)).map((s) => s * 1_000)),
       lagMaxMs: Math.max(-Infinity, ...finite(windowed.map((x) => x.lagMaxS)).map((s) => s * 1_000)),
@@ -154,18 +161,26 @@ const loads = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(
 
 /** The verdict and why, one sentence. */
 export const verdictLine = (s: SoakSummary): string => {
-  const share = `${fmt(s.rule.maxGrowthShare * 100)} % of its median and ${fmt(s.rule.minStandardErrors)} standard errors`;
+  const rule = `${fmt(s.rule.maxGrowthShare * 100)} % of its median per 10 minutes, by more than ${fmt(s.rule.minStandardErrors)} standard errors`;
   const fit = `${minutes(s.span.endMs / 2)}–${minutes(s.span.endMs)}`;
+  const judged = s.instances.flatMap((x) => [
+    { name: `instance ${x.instance} RSS`, j: x.rss },
+    { name: `instance ${x.instance} heap`, j: x.heapUsed },
+  ]);
+  const described = (list: typeof judged) =>
+    list.map(({ name, j }) => `${name} ${signedMb(j.growthPer10Min)} MB (limit ${mb(j.limitPer10Min, 2)})`).join(', ');
   switch (s.verdict) {
-    case 'flat':
-      return `FLAT: no instance's RSS or heap grew by more than ${share} of its slope per 10 minutes over the fit window (${fit}).`;
-    case 'growing': {
-      const which = s.instances.flatMap((x) => [
-        ...(x.rss.verdict === 'growing' ? [`instance ${x.instance} RSS ${signedMb(x.rss.growthPer10Min)} MB`] : []),
-        ...(x.heapUsed.verdict === 'growing' ? [`instance ${x.instance} heap ${signedMb(x.heapUsed.growthPer10Min)} MB`] : []),
-      ]);
-      return `GROWING: ${which.join(', ')} per 10 minutes over ${fit}, above ${share} of its slope.`;
+    case 'flat': {
+      const steepest = [...judged].sort(
+        (a, b) => b.j.growthPer10Min / b.j.limitPer10Min - a.j.growthPer10Min / a.j.limitPer10Min,
+      )[0];
+      return (
+        `FLAT: over ${fit} no instance's RSS or heap grew faster than ${rule}` +
+        (steepest === undefined ? '.' : `; closest to its limit: ${described([steepest])}.`)
+      );
     }
+    case 'growing':
+      return `GROWING: ${described(judged.filter(({ j }) => j.verdict === 'growing'))} per 10 minutes over ${fit}: faster than ${rule}.`;
     case 'inconclusive':
       return `INCONCLUSIVE: fewer than ${s.rule.minSamples} samples in the fit window (${fit}) for some instance: run longer, or sample more often.`;
     default: {
@@ -225,6 +240,12 @@ export const formatSoakReport = (r: SoakResult, s: SoakSummary, c: SoakContext):
         ]),
       ),
     ),
+    `  V8's committed heap (nodejs_heap_size_total_bytes, not judged), 1st- → 2nd-half median and slope: ${s.instances
+      .map(
+        (x) =>
+          `instance ${x.instance} ${mb(x.heapTotal.firstHalfMedian)} → ${mb(x.heapTotal.secondHalfMedian)} MB, ${signedMb(x.heapTotal.growthPer10Min)} MB/10 min`,
+      )
+      .join('; ')}`,
     `  RSS is /metrics' process_resident_memory_bytes; /proc's VmRSS differed from it by at most ${s.instances
       .map((x) => `${mb(x.rssCrossCheckMaxDiff)} MB`)
       .join(', ')}`,
