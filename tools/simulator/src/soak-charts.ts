@@ -216,7 +216,7 @@ const slope = (bytes: number): string =>
 const eventLoopChart = (r: SoakResult, s: SoakSummary, a: Axis): Spec => {
   // The first sample's window is the start-up, not the load.
   const rows: Row[] = r.samples
-    .filter((sample) => sample.at > 0)
+    .filter((_, k) => k > 0)
     .flatMap((sample) =>
       sample.instances.flatMap((x) => [
         ...(x.lagP99S !== null

@@ -47,7 +47,7 @@ export interface InstanceFigures {
   readonly heapUsed: SeriesJudgement;
   /** V8's committed heap (`nodejs_heap_size_total_bytes`): not judged, but RSS follows it. */
   readonly heapTotal: SeriesJudgement;
-  /** Over the load's samples (the first, at 0, left out: its window is the start-up). */
+  /** Over the load's samples but the first (its window is the start-up). */
   readonly lagP99Ms: Range;
   readonly lagMeanMs: Range;
   readonly lagMaxMs: number;
@@ -85,7 +85,10 @@ export const cpuPercents = (samples: readonly SoakSample[], instance: number): (
     return ((now.cpuSeconds - before.cpuSeconds) / ((s.at - prev.at) / 1_000)) * 100;
   });
 
-export const summariseSoak = (r: SoakResult, rule: FlatnessRule = DEFAULT_FLATNESS): SoakSummary => {
+export const summariseSoak = (
+  r: Pick<SoakResult, 'instances' | 'loadMs' | 'samples'>,
+  rule: FlatnessRule = DEFAULT_FLATNESS,
+): SoakSummary => {
   const span: LoadSpan = { startMs: 0, endMs: r.loadMs };
   const inLoad = r.samples.filter((s) => s.at <= span.endMs);
   const instances = Array.from({ length: r.instances }, (_, i): InstanceFigures => {
@@ -97,7 +100,8 @@ export const summariseSoak = (r: SoakResult, rule: FlatnessRule = DEFAULT_FLATNE
         const v = x === undefined ? null : pick(x);
         return v === null ? [] : [{ t: s.at, v }];
       });
-    const windowed = inLoad.filter((s) => s.at > span.startMs).flatMap((s) => of(s) ?? []);
+    // The first sample's event-loop window is the start-up (everything since the process began), not the load.
+    const windowed = inLoad.slice(1).flatMap((s) => of(s) ?? []);
     const cpu = cpuPercents(r.samples, n).filter((_, k) => {
       const at = (r.samples[k] as SoakSample).at;
       return at > span.startMs && at <= span.endMs;
@@ -170,15 +174,8 @@ export const verdictLine = (s: SoakSummary): string => {
   const described = (list: typeof judged) =>
     list.map(({ name, j }) => `${name} ${signedMb(j.growthPer10Min)} MB (limit ${mb(j.limitPer10Min, 2)})`).join(', ');
   switch (s.verdict) {
-    case 'flat': {
-      const steepest = [...judged].sort(
-        (a, b) => b.j.growthPer10Min / b.j.limitPer10Min - a.j.growthPer10Min / a.j.limitPer10Min,
-      )[0];
-      return (
-        `FLAT: over ${fit} no instance's RSS or heap grew faster than ${rule}` +
-        (steepest === undefined ? '.' : `; closest to its limit: ${described([steepest])}.`)
-      );
-    }
+    case 'flat':
+      return `FLAT: over ${fit} no instance's RSS or heap grew faster than ${rule}.`;
     case 'growing':
       return `GROWING: ${described(judged.filter(({ j }) => j.verdict === 'growing'))} per 10 minutes over ${fit}: faster than ${rule}.`;
     case 'inconclusive':
@@ -189,6 +186,34 @@ export const verdictLine = (s: SoakSummary): string => {
     }
   }
 };
+
+/**
+ * What the verdict alone hides: a flat series whose slope passed one test of
+ * the two — above the limit but within the noise, or clear of the noise but
+ * below the limit (a steady rise).
+ */
+export const verdictNotes = (s: SoakSummary): string[] =>
+  s.instances.flatMap((x) =>
+    (
+      [
+        ['RSS', x.rss],
+        ['heap', x.heapUsed],
+      ] as const
+    ).flatMap(([name, j]) => {
+      if (j.verdict !== 'flat' || !(j.growthPer10Min > 0)) return [];
+      const errors = j.growthPer10Min / j.standardErrorPer10Min;
+      const what = `instance ${x.instance} ${name} ${signedMb(j.growthPer10Min)} ± ${mb(j.standardErrorPer10Min, 2)} MB per 10 min`;
+      if (j.growthPer10Min > j.limitPer10Min)
+        return [
+          `${what}: above its limit (${mb(j.limitPer10Min, 2)}) but ${fmt(errors, 1)} standard errors from zero, within the noise`,
+        ];
+      if (errors > s.rule.minStandardErrors)
+        return [
+          `${what}: a steady rise (${errors > 99 ? 'over 99' : fmt(errors)} standard errors) at ${fmt((j.growthPer10Min / j.limitPer10Min) * 100)} % of its limit`,
+        ];
+      return [];
+    }),
+  );
 
 export const formatSoakReport = (r: SoakResult, s: SoakSummary, c: SoakContext): string => {
   const sim = summarise(r.simulation);
@@ -285,6 +310,7 @@ export const formatSoakReport = (r: SoakResult, s: SoakSummary, c: SoakContext):
       `timeouts ${traffic.filter((q) => q.outcome === 'timeout').length}; failed connections ${traffic.filter((q) => q.outcome === 'network_error').length}`,
     '',
     verdictLine(s),
+    ...verdictNotes(s).map((note) => `  ${note}`),
   );
   return `${lines.join('\n')}\n`;
 };
