@@ -148,7 +148,7 @@ const isSinkKind = (s: string): s is SinkKind => SINK_KINDS.includes(s);
 const nonEmpty = (...values: (string | undefined)[]): string | undefined => values.find((v) => v !== undefined && v !== '');
 
 /** Reads the options into numbers and lists, or says which one is wrong. */
-class Reader {
+export class Reader {
   readonly problems: string[] = [];
 
   number(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, expected: string): number {
