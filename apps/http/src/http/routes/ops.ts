@@ -35,8 +35,15 @@ export const opsRoutes = (deps: AppDeps): Router => {
     res.json(document);
   });
 
+  // `/docs` itself answers the page (SPEC §6: 200, not a redirect to `/docs/`); its assets are relative to
+  // `/docs/`, which the base element says, and are served from there.
+  const page = swaggerUi
+    .generateHTML(document, { customSiteTitle: 'codedispatch API' })
+    .replace('<head>', '<head>\n  <base href="/docs/">');
+  router.get(['/docs', '/docs/'], (_req, res) => {
+    res.type('html').send(page);
+  });
   router.use('/docs', swaggerUi.serve);
-  router.get('/docs', swaggerUi.setup(document, { customSiteTitle: 'codedispatch API' }));
 
   return router;
 };
