@@ -1,20 +1,12 @@
 import { ASSIGNMENT_ERROR_CODES, STATUSES } from '@codedispatch/core';
 import { PROBLEM_CODES, problemType } from './problem';
-import { MAX_CODE_CHARS, MAX_REASON_CHARS, MAX_WAIT_MS } from './requests';
+import { AssignBody, CancelOrderBody, CreateOrderBody, DriversLookupBody, schemaOf } from './requests';
 
 /** The JSON Schemas (2020-12) of the OpenAPI document's components: requests, responses, problems. */
 
 export type Schema = Record<string, unknown>;
 
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-const ID_DESCRIPTION = '1..128 characters, no control characters, no surrounding spaces';
-export const id = (description: string): Schema => ({
-  type: 'string',
-  minLength: 1,
-  maxLength: 128,
-  description: `${description} (${ID_DESCRIPTION})`,
-});
 
 const TIMESTAMP: Schema = {
   type: 'string',
@@ -25,6 +17,11 @@ const TIMESTAMP: Schema = {
 };
 
 export const schemas: Record<string, Schema> = {
+  // The requests: what the codecs that decode them accept (requests.ts), not written again here.
+  CreateOrderRequest: schemaOf(CreateOrderBody),
+  CancelOrderRequest: schemaOf(CancelOrderBody),
+  AssignRequest: schemaOf(AssignBody),
+  DriversLookupRequest: schemaOf(DriversLookupBody),
   Timestamp: TIMESTAMP,
   Status: { type: 'string', enum: [...STATUSES] },
   AssignmentErrorCode: {
@@ -65,21 +62,6 @@ export const schemas: Record<string, Schema> = {
     },
     additionalProperties: false,
   },
-  CreateOrderRequest: {
-    type: 'object',
-    required: ['order_id', 'area_id'],
-    properties: {
-      order_id: id('The order'),
-      area_id: id('The code-dispatch area, e.g. svo_d'),
-      user_id: { ...id('The passenger; the experiment rollout hashes it (else the order_id)'), type: ['string', 'null'] },
-      locale: {
-        type: ['string', 'null'],
-        maxLength: 35,
-        pattern: '^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$',
-        description: 'Language of `instructions`; else Accept-Language; else en.',
-      },
-    },
-  },
   CreateOrderResponse: {
     type: 'object',
     required: ['order_id', 'area_id', 'code', 'code_display', 'status', 'expires_at'],
@@ -95,14 +77,6 @@ export const schemas: Record<string, Schema> = {
     },
     additionalProperties: false,
   },
-  CancelOrderRequest: {
-    type: 'object',
-    required: ['order_id'],
-    properties: {
-      order_id: id('The order'),
-      reason: { type: ['string', 'null'], maxLength: MAX_REASON_CHARS, description: 'Kept in the change log; no NUL.' },
-    },
-  },
   CancelOrderResponse: {
     type: 'object',
     required: ['order_id', 'status', 'error_code'],
@@ -112,24 +86,6 @@ export const schemas: Record<string, Schema> = {
       error_code: { oneOf: [ref('AssignmentErrorCode'), { type: 'null' }] },
     },
     additionalProperties: false,
-  },
-  AssignRequest: {
-    type: 'object',
-    required: ['area_id', 'code'],
-    properties: {
-      area_id: id('The area of the queue'),
-      code: {
-        type: 'string',
-        maxLength: MAX_CODE_CHARS,
-        description: 'As typed: spaces, dashes and dots are ignored; no NUL.',
-        examples: ['482 918'],
-      },
-      wait_ms: {
-        type: ['integer', 'null'],
-        minimum: 0,
-        description: `Long-poll: answer as soon as the assignment leaves processing, or after this many ms (clamped to ${MAX_WAIT_MS}).`,
-      },
-    },
   },
   DriverState: {
     type: 'object',
@@ -147,7 +103,6 @@ export const schemas: Record<string, Schema> = {
     dependentRequired: { error_code: ['message'] },
     additionalProperties: false,
   },
-  DriversLookupRequest: { type: 'object', required: ['order_id'], properties: { order_id: id('The order') } },
   Candidate: {
     type: 'object',
     required: ['park_db_id', 'driver_id'],

@@ -1,6 +1,6 @@
 import { STATUS_OF, type ProblemCode } from './problem';
-import { MAX_WAIT_MS } from './requests';
-import { id, ref, schemas, type Schema } from './openapi-schemas';
+import { AssignmentParams, parametersOf, StatusQuery } from './requests';
+import { ref, schemas, type Schema } from './openapi-schemas';
 
 /*
  * The OpenAPI 3.1 document of the API, written by hand (SPEC §6): every
@@ -152,17 +152,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
         operationId: 'driverStatus',
         summary: 'The order as this driver sees it (long-poll with wait_ms)',
         security: DRIVER_SECURITY,
-        parameters: [
-          { name: 'order_id', in: 'query', required: true, schema: id('The order') },
-          {
-            name: 'wait_ms',
-            in: 'query',
-            required: false,
-            description: `Answer as soon as the driver's view changes, or after this many ms (digits only; clamped to ${MAX_WAIT_MS}).`,
-            schema: { type: 'string', pattern: '^[0-9]+$' },
-          },
-          ACCEPT_LANGUAGE,
-        ],
+        parameters: [...parametersOf(StatusQuery, 'query'), ACCEPT_LANGUAGE],
         responses: {
           '200': json(ref('DriverState'), "This driver's view."),
           ...problems([...COMMON, ...DRIVER_AUTH, 'processing_disabled', 'assignment_not_found']),
@@ -195,7 +185,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
         operationId: 'getAssignment',
         summary: 'The whole record with its change log',
         security: SERVICE_SECURITY,
-        parameters: [{ name: 'order_id', in: 'path', required: true, schema: id('The order') }],
+        parameters: parametersOf(AssignmentParams, 'path'),
         responses: {
           '200': json(ref('Assignment'), 'The record.'),
           ...problems([...COMMON, ...SERVICE_AUTH, 'assignment_not_found']),

@@ -17,6 +17,30 @@ export const MAX_WAIT_MS = 10_000;
 export const MAX_CODE_CHARS = 64;
 export const MAX_REASON_CHARS = 1000;
 
+/** A JSON Schema (2020-12), as the OpenAPI document carries it. */
+export type Schema = Readonly<Record<string, unknown>>;
+
+/*
+ * Each codec carries the JSON Schema of what it accepts, written beside its
+ * rules: the OpenAPI document's requests are made from these (`schemaOf`),
+ * so the document and the decoding cannot drift apart. A few rules have no
+ * JSON Schema form (no NUL, no lone surrogate, no surrounding space): the
+ * schema's description says them.
+ */
+const SCHEMAS = new WeakMap<t.Any, Schema>();
+
+const withSchema = <C extends t.Any>(codec: C, schema: Schema): C => {
+  SCHEMAS.set(codec, schema);
+  return codec;
+};
+
+/** The JSON Schema of a request codec of this module. */
+export const schemaOf = (codec: t.Any): Schema => {
+  const schema = SCHEMAS.get(codec);
+  if (schema === undefined) throw new Error(`no JSON Schema for ${codec.name}`);
+  return schema;
+};
+
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 const own = (u: Readonly<Record<string, unknown>>, key: string): unknown =>
@@ -51,57 +75,83 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udb
 
 const ID_RULE = 'a string of 1..128 characters without control characters or surrounding spaces';
 
+const ID_SCHEMA: Schema = { type: 'string', minLength: 1, maxLength: 128, description: ID_RULE };
+
 // Annotated: the core's brand interfaces are not exported, so declarations must name the id types.
-export const OrderIdField: t.Type<OrderId, string, unknown> = explained(OrderId, `an order id (${ID_RULE})`);
-export const AreaIdField: t.Type<AreaId, string, unknown> = explained(AreaId, `an area id (${ID_RULE})`);
-export const UserIdField: t.Type<UserId, string, unknown> = explained(UserId, `a user id (${ID_RULE})`);
+export const OrderIdField: t.Type<OrderId, string, unknown> = withSchema(
+  explained(OrderId, `an order id (${ID_RULE})`),
+  ID_SCHEMA,
+);
+export const AreaIdField: t.Type<AreaId, string, unknown> = withSchema(explained(AreaId, `an area id (${ID_RULE})`), ID_SCHEMA);
+export const UserIdField: t.Type<UserId, string, unknown> = withSchema(explained(UserId, `a user id (${ID_RULE})`), ID_SCHEMA);
 
 /** What the driver typed, as typed: the core parses it (format and checksum errors are its own 400s). */
-export const TypedCode = refinedString<string>(
-  'TypedCode',
-  (s) => s.length <= MAX_CODE_CHARS && !UNSTORABLE.test(s),
-  `a string of at most ${MAX_CODE_CHARS} characters without NUL`,
+export const TypedCode = withSchema(
+  refinedString<string>(
+    'TypedCode',
+    (s) => s.length <= MAX_CODE_CHARS && !UNSTORABLE.test(s),
+    `a string of at most ${MAX_CODE_CHARS} characters without NUL`,
+  ),
+  {
+    type: 'string',
+    maxLength: MAX_CODE_CHARS,
+    description: 'As typed: spaces, dashes and dots are ignored; no NUL.',
+    examples: ['482 918'],
+  },
 );
 export type TypedCode = t.TypeOf<typeof TypedCode>;
 
-export const Reason = refinedString<string>(
-  'Reason',
-  (s) => s.length <= MAX_REASON_CHARS && !UNSTORABLE.test(s),
-  `a string of at most ${MAX_REASON_CHARS} characters without NUL`,
+export const Reason = withSchema(
+  refinedString<string>(
+    'Reason',
+    (s) => s.length <= MAX_REASON_CHARS && !UNSTORABLE.test(s),
+    `a string of at most ${MAX_REASON_CHARS} characters without NUL`,
+  ),
+  { type: 'string', maxLength: MAX_REASON_CHARS, description: 'Kept in the change log; no NUL.' },
 );
 export type Reason = t.TypeOf<typeof Reason>;
 
 /** A language tag such as `ru`, `en-GB` or `pt_BR`. */
-export const LocaleTag = refinedString<string>(
-  'LocaleTag',
-  (s) => s.length <= 35 && /^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$/.test(s),
-  'a language tag such as ru or en-GB',
+const LOCALE_PATTERN = '^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$';
+export const LocaleTag = withSchema(
+  refinedString<string>(
+    'LocaleTag',
+    (s) => s.length <= 35 && new RegExp(LOCALE_PATTERN).test(s),
+    'a language tag such as ru or en-GB',
+  ),
+  { type: 'string', maxLength: 35, pattern: LOCALE_PATTERN },
 );
 export type LocaleTag = t.TypeOf<typeof LocaleTag>;
 
 const clampWait = (n: number): number => Math.min(n, MAX_WAIT_MS);
 
 /** A JSON number of milliseconds: a non-negative integer, clamped to 10 000. */
-export const WaitMs = new t.Type<number, number, unknown>(
-  'WaitMs',
-  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_WAIT_MS,
-  (u, c) =>
-    typeof u === 'number' && Number.isInteger(u) && u >= 0
-      ? t.success(clampWait(u))
-      : t.failure(u, c, `expected a non-negative integer number of milliseconds, got ${describeValue(u)}`),
-  t.identity,
+export const WaitMs = withSchema(
+  new t.Type<number, number, unknown>(
+    'WaitMs',
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_WAIT_MS,
+    (u, c) =>
+      typeof u === 'number' && Number.isInteger(u) && u >= 0
+        ? t.success(clampWait(u))
+        : t.failure(u, c, `expected a non-negative integer number of milliseconds, got ${describeValue(u)}`),
+    t.identity,
+  ),
+  { type: 'integer', minimum: 0 },
 );
 export type WaitMs = t.TypeOf<typeof WaitMs>;
 
 /** `wait_ms` in a query string: digits only, clamped to 10 000. */
-export const WaitMsFromString = new t.Type<number, string, unknown>(
-  'WaitMsFromString',
-  (u): u is number => WaitMs.is(u),
-  (u, c) =>
-    typeof u === 'string' && /^[0-9]+$/.test(u)
-      ? t.success(clampWait(Number(u)))
-      : t.failure(u, c, `expected a non-negative integer number of milliseconds (digits only), got ${describeValue(u)}`),
-  String,
+export const WaitMsFromString = withSchema(
+  new t.Type<number, string, unknown>(
+    'WaitMsFromString',
+    (u): u is number => WaitMs.is(u),
+    (u, c) =>
+      typeof u === 'string' && /^[0-9]+$/.test(u)
+        ? t.success(clampWait(Number(u)))
+        : t.failure(u, c, `expected a non-negative integer number of milliseconds (digits only), got ${describeValue(u)}`),
+    String,
+  ),
+  { type: 'string', pattern: '^[0-9]+$' },
 );
 
 type StructOf<R extends t.Props, O extends t.Props> = { readonly [K in keyof R]: t.TypeOf<R[K]> } & {
@@ -117,6 +167,8 @@ const struct = <R extends t.Props, O extends t.Props>(
   name: string,
   required: R,
   optional: O,
+  /** What each field is for in this request (the OpenAPI document shows it). */
+  descriptions: Partial<Record<keyof R | keyof O, string>> = {},
 ): t.Type<StructOf<R, O>, unknown, unknown> => {
   const validate = (u: unknown, c: t.Context): t.Validation<StructOf<R, O>> => {
     if (!isRecord(u)) return t.failure(u, c, `expected a JSON object, got ${describeValue(u)}`);
@@ -139,11 +191,33 @@ const struct = <R extends t.Props, O extends t.Props>(
     visit(optional, false);
     return errors.length > 0 ? t.failures(errors) : t.success(out as StructOf<R, O>);
   };
-  return new t.Type<StructOf<R, O>, unknown, unknown>(
-    name,
-    (u): u is StructOf<R, O> => E.isRight(validate(u, [])),
-    validate,
-    t.identity,
+  const property = (key: string, codec: t.Any, isRequired: boolean): Schema => {
+    const given = schemaOf(codec);
+    const said = (descriptions as Record<string, string | undefined>)[key];
+    const description = [said, given.description].filter((d) => d !== undefined).join(' — ');
+    return {
+      ...given,
+      // An optional field given as null counts as left out.
+      ...(isRequired ? {} : { type: [given.type, 'null'] }),
+      ...(description === '' ? {} : { description }),
+    };
+  };
+  const schema: Schema = {
+    type: 'object',
+    required: Object.keys(required),
+    properties: Object.fromEntries([
+      ...Object.entries(required).map(([key, codec]) => [key, property(key, codec, true)]),
+      ...Object.entries(optional).map(([key, codec]) => [key, property(key, codec, false)]),
+    ]),
+  };
+  return withSchema(
+    new t.Type<StructOf<R, O>, unknown, unknown>(
+      name,
+      (u): u is StructOf<R, O> => E.isRight(validate(u, [])),
+      validate,
+      t.identity,
+    ),
+    schema,
   );
 };
 
@@ -160,36 +234,90 @@ export const CreateOrderBody: Codec<CreateOrderBody> = struct(
   'CreateOrderBody',
   { order_id: OrderIdField, area_id: AreaIdField },
   { user_id: UserIdField, locale: LocaleTag },
+  {
+    order_id: 'The order',
+    area_id: 'The code-dispatch area, e.g. svo_d',
+    user_id: 'The passenger; the experiment rollout hashes it (else the order_id)',
+    locale: 'Language of `instructions`; else Accept-Language; else en.',
+  },
 );
 
 export interface CancelOrderBody {
   readonly order_id: OrderId;
   readonly reason?: Reason;
 }
-export const CancelOrderBody: Codec<CancelOrderBody> = struct('CancelOrderBody', { order_id: OrderIdField }, { reason: Reason });
+export const CancelOrderBody: Codec<CancelOrderBody> = struct(
+  'CancelOrderBody',
+  { order_id: OrderIdField },
+  { reason: Reason },
+  { order_id: 'The order' },
+);
 
 export interface AssignBody {
   readonly area_id: AreaId;
   readonly code: TypedCode;
   readonly wait_ms?: WaitMs;
 }
-export const AssignBody: Codec<AssignBody> = struct('AssignBody', { area_id: AreaIdField, code: TypedCode }, { wait_ms: WaitMs });
+export const AssignBody: Codec<AssignBody> = struct(
+  'AssignBody',
+  { area_id: AreaIdField, code: TypedCode },
+  { wait_ms: WaitMs },
+  {
+    area_id: 'The area of the queue',
+    wait_ms: `Long-poll: answer as soon as the assignment leaves processing, or after this many ms (clamped to ${MAX_WAIT_MS}).`,
+  },
+);
 
 export interface StatusQuery {
   readonly order_id: OrderId;
   readonly wait_ms?: WaitMs;
 }
-export const StatusQuery: Codec<StatusQuery> = struct('StatusQuery', { order_id: OrderIdField }, { wait_ms: WaitMsFromString });
+export const StatusQuery: Codec<StatusQuery> = struct(
+  'StatusQuery',
+  { order_id: OrderIdField },
+  { wait_ms: WaitMsFromString },
+  {
+    order_id: 'The order',
+    wait_ms: `Answer as soon as the driver's view changes, or after this many ms (digits only; clamped to ${MAX_WAIT_MS}).`,
+  },
+);
 
 export interface DriversLookupBody {
   readonly order_id: OrderId;
 }
-export const DriversLookupBody: Codec<DriversLookupBody> = struct('DriversLookupBody', { order_id: OrderIdField }, {});
+export const DriversLookupBody: Codec<DriversLookupBody> = struct(
+  'DriversLookupBody',
+  { order_id: OrderIdField },
+  {},
+  { order_id: 'The order' },
+);
 
 export interface AssignmentParams {
   readonly order_id: OrderId;
 }
-export const AssignmentParams: Codec<AssignmentParams> = struct('AssignmentParams', { order_id: OrderIdField }, {});
+export const AssignmentParams: Codec<AssignmentParams> = struct(
+  'AssignmentParams',
+  { order_id: OrderIdField },
+  {},
+  { order_id: 'The order' },
+);
+
+/** A query or path codec as the OpenAPI document's parameters: one per field, with its schema and description. */
+export const parametersOf = (codec: t.Any, where: 'query' | 'path'): Schema[] => {
+  const schema = schemaOf(codec) as { readonly required: readonly string[]; readonly properties: Record<string, Schema> };
+  return Object.entries(schema.properties).map(([name, property]) => {
+    const { description, type, ...rest } = property as Schema & { readonly type: unknown };
+    const required = schema.required.includes(name);
+    return {
+      name,
+      in: where,
+      required,
+      ...(description === undefined ? {} : { description }),
+      // A parameter left out is absent, not null: the null of an optional body field does not apply.
+      schema: { ...rest, type: Array.isArray(type) ? type[0] : type },
+    };
+  });
+};
 
 /** Decodes a request part; the issues name each offending field (`order_id`, `wait_ms`). */
 export const decodeRequest = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<readonly ValidationIssue[], A> =>
