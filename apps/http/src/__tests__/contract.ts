@@ -38,9 +38,9 @@ const templates = Object.keys(document.paths).map((template) => ({
 /** The documented response for a request, as a JSON pointer into the document. */
 const responsePointer = (method: string, path: string, status: number): string | null => {
   const match = templates.find((t) => t.pattern.test(path));
-  if (match === undefined) return status === 404 ? '/components/responses/NotFound' : null;
+  if (match === undefined) return status === 404 ? '/x-unmatched-responses/NotFound' : null;
   const operation = document.paths[match.template]?.[method.toLowerCase()] as { responses: Record<string, unknown> } | undefined;
-  if (operation === undefined) return status === 405 ? '/components/responses/MethodNotAllowed' : null;
+  if (operation === undefined) return status === 405 ? '/x-unmatched-responses/MethodNotAllowed' : null;
   const key = String(status) in operation.responses ? String(status) : 'default' in operation.responses ? 'default' : null;
   return key === null ? null : `/paths/${escape(match.template)}/${method.toLowerCase()}/responses/${key}`;
 };

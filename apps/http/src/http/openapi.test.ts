@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { ROUTES } from '../app';
@@ -11,8 +13,15 @@ const doc = openApiDocument() as Json;
 const toTemplate = (route: string): string => route.replace(/:([a-z_]+)/g, '{$1}');
 
 describe('the OpenAPI document', () => {
-  it('is OpenAPI 3.1 and documents every route and method the app answers', () => {
+  it("is OpenAPI 3.1, with the service's own version, license and contact, and documents every route and method the app answers", () => {
     expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info).toMatchObject({
+      version: (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version,
+      license: { identifier: 'Apache-2.0' },
+      contact: { name: expect.any(String) },
+    });
+    for (const operation of Object.values(doc.paths as Json).flatMap((p: Json) => Object.values(p) as Json[]))
+      expect(operation.description).toEqual(expect.any(String));
     for (const [route, methods] of Object.entries(ROUTES)) {
       for (const method of methods) expect(doc.paths[toTemplate(route)]?.[method.toLowerCase()]).toBeDefined();
     }

@@ -1,18 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { STATUS_OF, type ProblemCode } from './problem';
 import { AssignmentParams, parametersOf, StatusQuery } from './requests';
 import { ref, schemas, type Schema } from './openapi-schemas';
 
 /*
- * The OpenAPI 3.1 document of the API, written by hand (SPEC §6): every
- * route, request and response, problem documents included, each with the
- * codes it can carry. The e2e tests check every response they see against it.
+ * The OpenAPI 3.1 document of the API (SPEC §6): every route, request and
+ * response, problem documents included, each with the codes it can carry.
+ * The requests' schemas come from the codecs that decode them
+ * (requests.ts); the e2e tests check every response they see against it.
+ * `npm run lint` lints it with Redocly (recommended) and Spectral
+ * (spectral:oas).
  */
+
+/** The service's own version (apps/http/package.json), from dist/ and from src/ alike. */
+const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 const headers = {
   RequestId: { description: 'The request id: the incoming X-Request-Id, or a new one.', schema: { type: 'string' } },
   RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } },
   WwwAuthenticate: { description: 'Bearer challenge', schema: { type: 'string' } },
-  Allow: { description: 'Methods the route answers', schema: { type: 'string' } },
 };
 
 const REQUEST_ID_HEADER = { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } };
@@ -75,20 +82,43 @@ const ACCEPT_LANGUAGE = {
 
 export const openApiDocument = (): Record<string, unknown> => ({
   openapi: '3.1.0',
+  // What any path outside the document and any method a path does not have answer: not operations, so not components.
+  'x-unmatched-responses': {
+    NotFound: problems(['not_found'])['404'],
+    MethodNotAllowed: {
+      ...problems(['method_not_allowed'])['405'],
+      headers: { ...REQUEST_ID_HEADER, Allow: { description: 'Methods the route answers', schema: { type: 'string' } } },
+    },
+  },
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   info: {
     title: 'codedispatch',
-    version: '0.1.0',
+    version: VERSION,
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    contact: { name: 'codedispatch maintainers' },
     description:
       'Code dispatch for airports, stations and stadiums: the passenger tells a short code to the driver at the front of the queue, and the order is assigned to that driver. Checks run in this order: credentials, request shape, (create: an existing order), processing_enabled, area, experiment, attempt limit, code format, the record.',
   },
   servers: [{ url: '/' }],
-  tags: [{ name: 'service' }, { name: 'driver' }, { name: 'operations' }],
+  tags: [
+    {
+      name: 'service',
+      description:
+        'Called by other services with a service token: the order system (create, cancel, read) and processing (drivers-lookup).',
+    },
+    {
+      name: 'driver',
+      description: "Called by the driver app with the driver's JWT, or through the gateway with its token and identity headers.",
+    },
+    { name: 'operations', description: 'Liveness, readiness, metrics and this document; no credentials.' },
+  ],
   paths: {
     '/v1/order/create': {
       post: {
         tags: ['service'],
         operationId: 'createOrder',
+        description:
+          'The order system asks for a code when the passenger orders at an area that uses code dispatch. A retry with the same order_id answers the record as it is now (same code); the area and the experiment decide whether a new order gets one.',
         summary: 'Issue a code for an order (idempotent by order_id)',
         security: SERVICE_SECURITY,
         parameters: [{ ...ACCEPT_LANGUAGE, description: 'Language of `instructions` when `locale` is not given.' }],
@@ -111,6 +141,8 @@ export const openApiDocument = (): Record<string, unknown> => ({
       post: {
         tags: ['service'],
         operationId: 'cancelOrder',
+        description:
+          'Cancels the order and releases its code. Cancelling an order that is already cancelled or expired answers it as it is; an assigned order cannot be cancelled.',
         summary: 'Cancel an order (idempotent)',
         security: SERVICE_SECURITY,
         requestBody: body('CancelOrderRequest'),
@@ -124,6 +156,8 @@ export const openApiDocument = (): Record<string, unknown> => ({
       post: {
         tags: ['driver'],
         operationId: 'enterCode',
+        description:
+          "The driver at the front of the queue types the passenger's code (any formatting). The order moves to processing with this driver and a code_entered event goes to processing; with wait_ms the call answers once the lookup has decided (or at the end of the wait).",
         summary: 'A driver enters a passenger code',
         security: DRIVER_SECURITY,
         parameters: [ACCEPT_LANGUAGE],
@@ -150,6 +184,8 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['driver'],
         operationId: 'driverStatus',
+        description:
+          "The order as this driver sees it: his own assignment, or his own failed attempt; anyone else's order is 404. With wait_ms the call answers as soon as his view changes.",
         summary: 'The order as this driver sees it (long-poll with wait_ms)',
         security: DRIVER_SECURITY,
         parameters: [...parametersOf(StatusQuery, 'query'), ACCEPT_LANGUAGE],
@@ -163,6 +199,8 @@ export const openApiDocument = (): Record<string, unknown> => ({
       post: {
         tags: ['service'],
         operationId: 'driversLookup',
+        description:
+          'Processing, on a code_entered event: acquire the driver through the tracker. Acquired: assigned, with the candidate. Not found, busy or out of area: a retryable error. The tracker unreachable: 503, processing left as it is.',
         summary: "Processing's lookup: acquire the driver who entered the code",
         security: SERVICE_SECURITY,
         requestBody: body('DriversLookupRequest'),
@@ -183,6 +221,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['service'],
         operationId: 'getAssignment',
+        description: 'The whole assignment record with its change log, for the calling services and operators.',
         summary: 'The whole record with its change log',
         security: SERVICE_SECURITY,
         parameters: parametersOf(AssignmentParams, 'path'),
@@ -196,6 +235,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['operations'],
         operationId: 'ping',
+        description: 'Answers while the process runs; checks nothing else.',
         summary: 'Liveness',
         security: [],
         responses: { '200': json(ref('Health'), 'Alive.') },
@@ -205,6 +245,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['operations'],
         operationId: 'ready',
+        description: 'Answers 200 when the database answers and the instance is not shutting down; else 503.',
         summary: 'Readiness: the database answers',
         security: [],
         responses: { '200': json(ref('Health'), 'Ready.'), ...problems(['storage_unavailable']) },
@@ -214,6 +255,8 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['operations'],
         operationId: 'metrics',
+        description:
+          'Prometheus text format: requests, transitions, code-space use, outbox depth, long-polls, tracker calls, and the process.',
         summary: 'Prometheus metrics',
         security: [],
         responses: {
@@ -225,6 +268,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['operations'],
         operationId: 'openapi',
+        description: 'This OpenAPI 3.1 document.',
         summary: 'This document',
         security: [],
         responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
@@ -234,6 +278,7 @@ export const openApiDocument = (): Record<string, unknown> => ({
       get: {
         tags: ['operations'],
         operationId: 'docs',
+        description: 'This document rendered by Swagger UI (served with the service, no CDN).',
         summary: 'This document, rendered',
         security: [],
         responses: { '200': { description: 'Swagger UI', content: { 'text/html': { schema: { type: 'string' } } } } },
@@ -243,13 +288,6 @@ export const openApiDocument = (): Record<string, unknown> => ({
   components: {
     schemas,
     headers,
-    responses: {
-      NotFound: problems(['not_found'])['404'],
-      MethodNotAllowed: {
-        ...problems(['method_not_allowed'])['405'],
-        headers: { ...REQUEST_ID_HEADER, Allow: { $ref: '#/components/headers/Allow' } },
-      },
-    },
     securitySchemes: {
       serviceToken: { type: 'http', scheme: 'bearer', description: 'A calling service token (auth.service_tokens).' },
       driverJwt: {
