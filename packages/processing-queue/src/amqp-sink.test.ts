@@ -5,7 +5,15 @@ import type { ProcessingEventPayload } from '@codedispatch/postgres';
 import { AmqpSink } from './amqp-sink';
 import { CODE_ENTERED, type OutboxEvent } from './event';
 import { OutboxRelay } from './outbox-relay';
-import { insertEvents, makeEvent, OPEN_TIMEOUT_MS, openTestDatabase, until, type TestDatabase } from './__tests__/support';
+import {
+  insertEvents,
+  makeEvent,
+  OPEN_TIMEOUT_MS,
+  openTestDatabase,
+  processingEventProblems,
+  until,
+  type TestDatabase,
+} from './__tests__/support';
 
 /* Runs against the broker named by TEST_AMQP_URL (CI sets it; locally amqp://guest:guest@127.0.0.1:5672). */
 const AMQP_URL = process.env.TEST_AMQP_URL;
@@ -62,6 +70,7 @@ describeAmqp('AmqpSink with RabbitMQ', () => {
       await until(() => received.length === 1);
       const [message] = received;
       expect(JSON.parse(message!.content.toString('utf8'))).toEqual(event);
+      expect(processingEventProblems(JSON.parse(message!.content.toString('utf8')))).toEqual([]);
       expect(message!.fields.exchange).toBe(exchange);
       expect(message!.fields.routingKey).toBe(CODE_ENTERED);
       expect(message!.properties).toMatchObject({

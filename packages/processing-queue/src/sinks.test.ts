@@ -5,7 +5,7 @@ import { EmbeddedSink } from './embedded-sink';
 import type { OutboxEvent } from './event';
 import { sinkFromSettings, type ProcessingQueueSettings } from './sink-from-settings';
 import { verifyWebhookSignature, webhookSignature, WebhookRejected, WebhookSink } from './webhook-sink';
-import { makeEvent, startReceiver } from './__tests__/support';
+import { makeEvent, processingEventProblems, startReceiver } from './__tests__/support';
 
 const SECRET = 's3cret';
 const outboxEvent = (payload: ProcessingEventPayload = makeEvent('o1')): OutboxEvent => ({
@@ -29,6 +29,8 @@ describe('WebhookSink', () => {
       expect(request!.headers['x-codedispatch-event-id']).toBe(event.eventId);
       expect(request!.headers['content-type']).toBe('application/json');
       expect(JSON.parse(request!.body.toString('utf8'))).toEqual(event.payload);
+      // What went over the wire is the event of the published schema.
+      expect(processingEventProblems(JSON.parse(request!.body.toString('utf8')))).toEqual([]);
       expect(verifyWebhookSignature(request!.body, expected, SECRET)).toBe(true);
       expect(verifyWebhookSignature(request!.body, expected, 'other')).toBe(false);
       expect(verifyWebhookSignature(Buffer.concat([request!.body, Buffer.from(' ')]), expected, SECRET)).toBe(false);

@@ -3,6 +3,7 @@ import { areaSettings, FixedClock, InMemoryDriverTracker, testConfig } from '@co
 import { openDatabase, postgresStore, type DatabaseHandle, type PostgresStore } from '@codedispatch/postgres';
 import type { ClosableEventSink, OutboxEvent } from './event';
 import { startWorker, type WorkerEvent } from './worker';
+import { processingEventProblems } from './__tests__/support';
 
 /*
  * The background work as an embedder starts it, on their store: the sweep
@@ -65,6 +66,8 @@ describe('startWorker on an embedded database', () => {
       expect(moved.ok).toBe(true);
       await until(() => sink.events.length === 1);
       expect(sink.events[0]?.payload).toMatchObject({ type: 'code_dispatch.code_entered', order_id: 'entered' });
+      // The event as the store writes it is the event of the published schema.
+      expect(processingEventProblems(sink.events[0]?.payload)).toEqual([]);
 
       clock.advanceSeconds(61);
       await until(() => events.some((e) => e.kind === 'swept'));

@@ -1,3 +1,6 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import eventSchema from '../../schemas/processing-event.schema.json';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -190,4 +193,14 @@ export const startReceiver = async (
         server.close(() => resolve());
       }),
   };
+};
+
+/** Whether `payload` is a processing event as its published JSON Schema says; the problems otherwise. */
+export const processingEventProblems = (payload: unknown): string[] => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(eventSchema);
+  return validate(payload)
+    ? []
+    : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message ?? ''}`);
 };
