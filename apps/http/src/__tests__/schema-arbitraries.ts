@@ -35,20 +35,22 @@ export const validValue = (s: JsonSchema): fc.Arbitrary<unknown> => {
   throw new Error(`no arbitrary for ${JSON.stringify(s)}`);
 };
 
-/** A valid request: every required field, each optional one present, absent or null. */
-export const validRequest = (schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> => {
+/** A valid request: every required field, each optional one present, absent or (in a body) null. */
+export const validRequest = (schema: JsonSchema, o2: { readonly text?: boolean } = {}): fc.Arbitrary<Record<string, unknown>> => {
   const o = schema as unknown as ObjectSchema;
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [key, property] of Object.entries(o.properties)) {
     fields[key] = o.required.includes(key)
       ? validValue(property)
-      : fc.oneof(validValue(property), fc.constant(null), fc.constant(undefined));
+      : o2.text === true
+        ? fc.oneof(validValue(property), fc.constant(undefined))
+        : fc.oneof(validValue(property), fc.constant(null), fc.constant(undefined));
   }
   return fc.record(fields).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
 };
 
-/** What a field may wrongly be, for its schema. */
-const wrongValue = (s: JsonSchema, required: boolean): fc.Arbitrary<unknown> => {
+/** What a field may wrongly be, for its schema; in a query string (`text`) every value is a string, so no wrong type. */
+const wrongValue = (s: JsonSchema, required: boolean, text: boolean): fc.Arbitrary<unknown> => {
   const type = typesOf(s).find((t) => t !== 'null');
   const wrongType = fc.oneof(
     type === 'string' ? fc.integer() : fc.string({ maxLength: 4 }).map((v) => `${v}x`),
@@ -57,7 +59,7 @@ const wrongValue = (s: JsonSchema, required: boolean): fc.Arbitrary<unknown> => 
     fc.constant([]),
     ...(required ? [fc.constant(null)] : []),
   );
-  const out: fc.Arbitrary<unknown>[] = [wrongType];
+  const out: fc.Arbitrary<unknown>[] = text ? [] : [wrongType];
   if (type === 'integer') {
     if (typeof s.minimum === 'number') out.push(fc.integer({ min: -1000, max: (s.minimum as number) - 1 }));
     out.push(fc.double({ min: 0.1, max: 1000, noInteger: true }));
@@ -76,19 +78,30 @@ const wrongValue = (s: JsonSchema, required: boolean): fc.Arbitrary<unknown> => 
 /** A request with exactly one field wrong (missing when required, or a wrong value), and that field's name. */
 export const invalidRequest = (
   schema: JsonSchema,
+  o2: { readonly text?: boolean } = {},
 ): fc.Arbitrary<{ readonly body: Record<string, unknown>; readonly field: string }> => {
   const o = schema as unknown as ObjectSchema;
   return fc
-    .tuple(validRequest(schema), fc.constantFrom(...Object.keys(o.properties)), fc.boolean())
+    .tuple(validRequest(schema, o2), fc.constantFrom(...Object.keys(o.properties)), fc.boolean())
     .chain(([body, field, drop]) => {
       const required = o.required.includes(field);
       if (drop && required) {
         const { [field]: _dropped, ...rest } = body;
         return fc.constant({ body: rest, field });
       }
-      return wrongValue(o.properties[field] as JsonSchema, required).map((value) => ({
+      return wrongValue(o.properties[field] as JsonSchema, required, o2.text === true).map((value) => ({
         body: { ...body, [field]: value },
         field,
       }));
     });
+};
+
+/** The query parameters of an operation as the object schema the arbitraries draw from. */
+export const queryAsSchema = (parameters: readonly JsonSchema[]): JsonSchema => {
+  const query = parameters.filter((p) => p.in === 'query');
+  return {
+    type: 'object',
+    required: query.filter((p) => p.required === true).map((p) => p.name as string),
+    properties: Object.fromEntries(query.map((p) => [p.name as string, p.schema as JsonSchema])),
+  };
 };

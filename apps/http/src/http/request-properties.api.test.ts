@@ -9,7 +9,7 @@ import {
   type Instance,
   type TestStorage,
 } from '../__tests__/harness';
-import { invalidRequest, validRequest, type JsonSchema } from '../__tests__/schema-arbitraries';
+import { invalidRequest, queryAsSchema, validRequest, type JsonSchema } from '../__tests__/schema-arbitraries';
 import { openApiDocument } from './openapi';
 
 /*
@@ -20,7 +20,11 @@ import { openApiDocument } from './openapi';
  * without the document, or the document without the codec, fails here.
  */
 
-const components = (openApiDocument() as { components: { schemas: Record<string, JsonSchema> } }).components.schemas;
+const document = openApiDocument() as {
+  components: { schemas: Record<string, JsonSchema> };
+  paths: Record<string, Record<string, { parameters: JsonSchema[] }>>;
+};
+const components = document.components.schemas;
 
 const BODIES = [
   { path: '/v1/order/create', schema: 'CreateOrderRequest', caller: 'service' },
@@ -65,6 +69,35 @@ describe('requests drawn from the OpenAPI document', () => {
         fc.asyncProperty(invalidRequest(body), async ({ body: request, field }) => {
           const res = await inst.post(path).set(headers()).send(request);
           expect({ request, status: res.status, code: res.body.code }).toMatchObject({ status: 400, code: 'invalid_request' });
+          expect((res.body.errors as { path: string }[]).map((e) => e.path)).toContain(field);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  });
+
+  describe('GET /v1/assignment/status', () => {
+    const query = queryAsSchema(
+      (document.paths['/v1/assignment/status'] as Record<string, { parameters: JsonSchema[] }>).get!.parameters,
+    );
+    const send = async (q: Record<string, unknown>) => inst.get('/v1/assignment/status').query(q).set(driverHeaders);
+
+    it('accepts the shape of every query its parameters allow', async () => {
+      await fc.assert(
+        fc.asyncProperty(validRequest(query, { text: true }), async (q) => {
+          // Any digits are valid; 0 keeps the call from waiting out a long-poll.
+          const res = await send({ ...q, ...(q.wait_ms !== undefined ? { wait_ms: '0' } : {}) });
+          expect({ q, code: res.body.code }).not.toMatchObject({ code: 'invalid_request' });
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('refuses every query with a parameter they refuse, naming it', async () => {
+      await fc.assert(
+        fc.asyncProperty(invalidRequest(query, { text: true }), async ({ body: q, field }) => {
+          const res = await send(q);
+          expect({ q, status: res.status, code: res.body.code }).toMatchObject({ status: 400, code: 'invalid_request' });
           expect((res.body.errors as { path: string }[]).map((e) => e.path)).toContain(field);
         }),
         { numRuns: RUNS },
