@@ -26,6 +26,8 @@ const moduleNameMapper = {
   '^@codedispatch/tracker-http/testing$': '<rootDir>/packages/tracker-http/src/testing',
   '^@codedispatch/processing-queue$': '<rootDir>/packages/processing-queue/src',
   '^@codedispatch/mongo-import$': '<rootDir>/packages/mongo-import/src',
+  '^@codedispatch/client$': '<rootDir>/packages/client/src',
+  '^@codedispatch/client/webhook$': '<rootDir>/packages/client/src/webhook',
 };
 
 const project = (displayName: string, dir: string): Config => ({
@@ -47,6 +49,7 @@ const config: Config = {
     project('tracker-http', 'packages/tracker-http'),
     project('processing-queue', 'packages/processing-queue'),
     project('mongo-import', 'packages/mongo-import'),
+    project('client', 'packages/client'),
     project('http', 'apps/http'),
     project('simulator', 'tools/simulator'),
     project('bench', 'bench'),
