@@ -24,9 +24,17 @@ module.exports = {
     },
     {
       name: 'adapters-do-not-import-the-app',
+      comment: "but the client's tests, which hold the client against the service's document and a running instance",
       severity: 'error',
-      from: { path: '^packages/' },
+      from: { path: '^packages/', pathNot: '^packages/client/src/.*\\.test\\.ts$' },
       to: { path: '^apps/' },
+    },
+    {
+      name: 'client-talks-http-only',
+      comment: 'packages/client imports no other workspace package: it talks to the service over HTTP (its tests excepted).',
+      severity: 'error',
+      from: { path: '^packages/client/src', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(packages|apps|tools)/', pathNot: '^packages/client/' },
     },
     {
       name: 'tools-use-the-public-api',
