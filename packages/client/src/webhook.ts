@@ -11,6 +11,6 @@ export const SIGNATURE_HEADER = 'X-Codedispatch-Signature';
 export const verifyEventSignature = (rawBody: string | Uint8Array, header: string | undefined, secret: string): boolean => {
   if (header === undefined) return false;
   const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
-  const received = Buffer.from(header.trim());
+  const received = Buffer.from(header);
   return received.length === expected.length && timingSafeEqual(received, expected);
 };
