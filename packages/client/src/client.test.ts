@@ -95,6 +95,27 @@ describe('retries', () => {
     expect(second.seen).toHaveLength(1);
   });
 
+  it('does not take an answer it cannot parse for a network error, nor retry it', async () => {
+    const { fetch, seen } = scripted(
+      new Response('<html>', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+      json(200, created),
+    );
+    const client = createClient({ baseUrl: 'http://cd.test', auth: SERVICE, fetch, retry: fast });
+    const error = await client.orders.create({ order_id: 'o1', area_id: 'svo_d' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('turns a non-problem error answer into CodeDispatchUnexpectedResponse', async () => {
+    const { fetch } = scripted(new Response('Bad Gateway', { status: 502, headers: { 'Content-Type': 'text/plain' } }));
+    const client = createClient({ baseUrl: 'http://cd.test', auth: SERVICE, fetch, retry: fast });
+    await expect(client.orders.get('o1')).rejects.toMatchObject({
+      name: 'CodeDispatchUnexpectedResponse',
+      status: 502,
+      body: 'Bad Gateway',
+    });
+  });
+
   it('never retries cancel', async () => {
     const { fetch, seen } = scripted(new TypeError('fetch failed'), json(200, {}));
     const client = createClient({ baseUrl: 'http://cd.test', auth: SERVICE, fetch, retry: fast });

@@ -1,7 +1,7 @@
 import createFetchClient from 'openapi-fetch';
 import { errorOf } from './errors';
 import type { components, paths } from './generated/openapi';
-import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry';
+import { classifyingFetch, DEFAULT_RETRY, withRetries, type RetryOptions } from './retry';
 
 type Schemas = components['schemas'];
 export type CreateOrderRequest = Schemas['CreateOrderRequest'];
@@ -101,7 +101,7 @@ export const createClient = (options: ClientOptions): CodeDispatchClient => {
       ...authHeaders(options.auth),
       ...(options.acceptLanguage !== undefined ? { 'Accept-Language': options.acceptLanguage } : {}),
     },
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    fetch: classifyingFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
   });
   const retry = options.retry === false ? undefined : { ...DEFAULT_RETRY, ...options.retry };
   const safe = async <T>(call: () => Promise<Answer<T>>, signal: AbortSignal | undefined): Promise<T> =>

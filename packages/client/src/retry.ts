@@ -34,9 +34,25 @@ const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
   });
 
 /**
- * Runs `call` once, or, when `retry` is set, again on a network error or a
- * 503, within the bounds. An abort is never retried. A network error that
- * ends the tries is thrown as `CodeDispatchNetworkError`.
+ * The fetch the client gives openapi-fetch: a rejected fetch becomes a
+ * `CodeDispatchNetworkError`, but an abort stays the signal's reason.
+ */
+export const classifyingFetch =
+  (inner: typeof fetch): typeof fetch =>
+  async (input, init) => {
+    try {
+      return await inner(input, init);
+    } catch (error) {
+      const request = input instanceof Request ? input : undefined;
+      if (request?.signal.aborted || init?.signal?.aborted) throw error;
+      throw new CodeDispatchNetworkError(error);
+    }
+  };
+
+/**
+ * Runs `call` once, or, when `retry` is set, again on a network error
+ * (`CodeDispatchNetworkError`) or a 503, within the bounds. Anything else
+ * thrown, an abort included, ends the call at once.
  */
 export const withRetries = async <T extends Outcome>(
   call: () => Promise<T>,
@@ -55,8 +71,8 @@ export const withRetries = async <T extends Outcome>(
       if (after !== undefined) delayMs = after * 1000;
       failure = outcome;
     } catch (error) {
-      if (signal?.aborted) throw error;
-      failure = new CodeDispatchNetworkError(error);
+      if (!(error instanceof CodeDispatchNetworkError)) throw error;
+      failure = error;
     }
     const last = retry === undefined || attempt >= attempts || Date.now() - started + delayMs > retry.maxTotalMs;
     if (last) {
