@@ -4,7 +4,12 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
 COPY apps ./apps
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+# The service only: the tools and the example are not in the image, so the root build (which builds them too,
+# and runs as npm ci's prepare) is skipped for the service's own project and the PGlite template.
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && npx tsc -b apps/http \
+ && node packages/postgres/dist/cli/pglite-template.js \
+ && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # A heap limit under 2 GB also makes V8 grow the heap by 1.3–2× the live data instead of 4×

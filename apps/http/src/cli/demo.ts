@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { formatConfigIssues } from '@codedispatch/core';
+import { CodeDispatchProblem, createClient } from '@codedispatch/client';
 import { readCommandLine, type CommandStreams } from '@codedispatch/postgres/command-line';
 import { loadConfig } from '../config/load-config';
 import { signDriverToken } from './token';
@@ -42,18 +43,18 @@ interface Step {
   readonly body: unknown;
 }
 
-const call = async (url: string, init: RequestInit): Promise<{ status: number; body: unknown; ms: number }> => {
+/** One call through the client, timed: its answer, or the problem it met (as the step's status). */
+const timed = async <A>(
+  run: () => Promise<A>,
+): Promise<{ status: number; body: A | null; ms: number; problem: string | null }> => {
   const started = performance.now();
-  const res = await fetch(url, init);
-  const text = await res.text();
-  const ms = performance.now() - started;
-  let body: unknown = text;
   try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
+    const body = await run();
+    return { status: 200, body, ms: performance.now() - started, problem: null };
+  } catch (e) {
+    if (!(e instanceof CodeDispatchProblem)) throw e;
+    return { status: e.status, body: null, ms: performance.now() - started, problem: `${e.code}: ${e.detail}` };
   }
-  return { status: res.status, body, ms };
 };
 
 const line = (step: Step, summary: string): string =>
@@ -80,11 +81,8 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
   const orderId = `demo-${stamp}`;
   const park = values.park ?? 'demo-park';
   const driverId = values.driver ?? `demo-driver-${stamp}`;
-  const json = (token: string, body?: unknown): RequestInit => ({
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Accept-Language': 'en' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  // The order system and processing call with the service token, the driver app with the driver's JWT.
+  const service = createClient({ baseUrl: base, auth: { kind: 'service', token: serviceToken }, acceptLanguage: 'en' });
 
   io.stdout.write(`codedispatch demo against ${base} (service ${caller}, area ${area})\n\n`);
   const steps: string[] = [];
@@ -93,21 +91,21 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
     io.stdout.write(`${s}\n`);
   };
   try {
-    const created = await call(
-      `${base}/v1/order/create`,
-      json(serviceToken, { order_id: orderId, area_id: area, user_id: 'demo-passenger' }),
-    );
-    const order = created.body as { code?: string; code_display?: string; instructions?: string };
+    const created = await timed(() => service.orders.create({ order_id: orderId, area_id: area, user_id: 'demo-passenger' }));
+    const order = created.body;
     print(
       line(
         { name: '1. order system: create order', ...created },
-        `code ${order.code_display ?? '?'}${order.instructions ? ` — "${order.instructions}"` : ''}`,
+        order === null
+          ? (created.problem ?? '?')
+          : `code ${order.code_display}${order.instructions ? ` — "${order.instructions}"` : ''}`,
       ),
     );
-    if (created.status !== 200 || order.code === undefined) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
+    if (order === null) throw new Error(`create failed: ${created.problem ?? '?'}`);
 
     const mintStarted = performance.now();
     const driverToken = await signDriverToken(config, park, driverId, 600);
+    const driverApp = createClient({ baseUrl: base, auth: { kind: 'driver', jwt: driverToken }, acceptLanguage: 'en' });
     print(
       line(
         { name: '2. driver app: sign in (JWT)', ms: performance.now() - mintStarted, status: null, body: null },
@@ -115,29 +113,33 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
       ),
     );
 
-    const assigned = await call(
-      `${base}/v1/order/assign`,
-      json(driverToken, { area_id: area, code: order.code_display ?? order.code, wait_ms: 5000 }),
-    );
-    const state = assigned.body as { status?: string; error_code?: string; message?: string };
+    const assigned = await timed(() => driverApp.driver.enterCode({ area_id: area, code: order.code_display, wait_ms: 5000 }));
+    const state = assigned.body;
     print(
       line(
         { name: '3. driver: enter code, wait 5 s', ...assigned },
-        `status ${state.status ?? '?'}${state.error_code ? ` (${state.error_code}: ${state.message})` : ''}`,
+        state === null
+          ? (assigned.problem ?? '?')
+          : `status ${state.status}${state.error_code ? ` (${state.error_code}: ${state.message ?? ''})` : ''}`,
       ),
     );
 
-    const polled = await call(`${base}/v1/assignment/status?order_id=${encodeURIComponent(orderId)}`, json(driverToken));
-    print(line({ name: '4. driver: status', ...polled }, `status ${(polled.body as { status?: string }).status ?? '?'}`));
+    const polled = await timed(() => driverApp.driver.status(orderId));
+    print(
+      line(
+        { name: '4. driver: status', ...polled },
+        polled.body === null ? (polled.problem ?? '?') : `status ${polled.body.status}`,
+      ),
+    );
 
-    const record = await call(`${base}/v1/assignments/${encodeURIComponent(orderId)}`, json(serviceToken));
-    const full = record.body as {
-      status?: string;
-      changes?: { at: string; from: string | null; to: string; actor: Record<string, string>; error_code?: string }[];
-    };
-    print(line({ name: '5. service: read the record', ...record }, `status ${full.status ?? '?'}`));
+    const record = await timed(() => service.orders.get(orderId));
+    const full = record.body;
+    print(
+      line({ name: '5. service: read the record', ...record }, full === null ? (record.problem ?? '?') : `status ${full.status}`),
+    );
+    if (full === null) throw new Error(`reading the record failed: ${record.problem ?? '?'}`);
     io.stdout.write('\nchange log:\n');
-    for (const c of full.changes ?? []) {
+    for (const c of full.changes) {
       const actor =
         c.actor.kind === 'service'
           ? `service ${c.actor.name}`
@@ -148,7 +150,7 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
         `  ${c.at}  ${String(c.from ?? '∅').padEnd(10)} → ${c.to.padEnd(10)} ${actor}${c.error_code ? ` (${c.error_code})` : ''}\n`,
       );
     }
-    io.stdout.write(`\nfinal status: ${full.status ?? 'unknown'}\n`);
+    io.stdout.write(`\nfinal status: ${full.status}\n`);
     return full.status === 'assigned' ? 0 : 1;
   } catch (e) {
     io.stderr.write(`\ndemo failed: ${(e as Error).message}\n(is the service running? start it with: npm start)\n`);
