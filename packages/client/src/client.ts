@@ -12,6 +12,8 @@ export type AssignRequest = Schemas['AssignRequest'];
 export type DriverState = Schemas['DriverState'];
 export type LookupResponse = Schemas['LookupResponse'];
 export type Assignment = Schemas['Assignment'];
+/** The processing event a webhook receiver gets (and the amqp sink publishes): check its signature first. */
+export type ProcessingEvent = Schemas['ProcessingEvent'];
 export type Status = Schemas['Status'];
 export type AssignmentErrorCode = Schemas['AssignmentErrorCode'];
 

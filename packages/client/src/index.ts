@@ -13,6 +13,7 @@ export {
   type CreateOrderResponse,
   type DriverState,
   type LookupResponse,
+  type ProcessingEvent,
   type Status,
   type StatusOptions,
 } from './client';

@@ -13,6 +13,17 @@ const doc = openApiDocument() as Json;
 const toTemplate = (route: string): string => route.replace(/:([a-z_]+)/g, '{$1}');
 
 describe('the OpenAPI document', () => {
+  it('describes the outgoing event as a webhook, with the schema the processing queue publishes', () => {
+    const published = JSON.parse(
+      readFileSync(require.resolve('@codedispatch/processing-queue/processing-event.schema.json'), 'utf8'),
+    ) as Json;
+    const post = doc.webhooks.codeEntered.post as Json;
+    expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ProcessingEvent' });
+    const { $schema: _dialect, $id: _id, ...schema } = published;
+    expect(doc.components.schemas.ProcessingEvent).toEqual(schema);
+    expect(post.parameters.map((p: Json) => p.name)).toEqual(['X-Codedispatch-Signature', 'X-Codedispatch-Event-Id']);
+  });
+
   it("is OpenAPI 3.1, with the service's own version, license and contact, and documents every route and method the app answers", () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info).toMatchObject({

@@ -13,6 +13,13 @@ import { ref, schemas, type Schema } from './openapi-schemas';
  * (spectral:oas).
  */
 
+/** The processing event's JSON Schema, as @codedispatch/processing-queue publishes it (its own `$schema` and `$id` left out). */
+const PROCESSING_EVENT = (() => {
+  const path = require.resolve('@codedispatch/processing-queue/processing-event.schema.json');
+  const { $schema: _dialect, $id: _id, ...schema } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  return schema;
+})();
+
 /** The service's own version (apps/http/package.json), from dist/ and from src/ alike. */
 const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -111,6 +118,11 @@ export const openApiDocument = (): Record<string, unknown> => ({
       description: "Called by the driver app with the driver's JWT, or through the gateway with its token and identity headers.",
     },
     { name: 'operations', description: 'Liveness, readiness, metrics and this document; no credentials.' },
+    {
+      name: 'processing',
+      description:
+        'Sent by codedispatch to the webhook receiver of processing (processing_queue.sink: webhook); the amqp sink publishes the same event.',
+    },
   ],
   paths: {
     '/v1/order/create': {
@@ -285,8 +297,43 @@ export const openApiDocument = (): Record<string, unknown> => ({
       },
     },
   },
+  webhooks: {
+    codeEntered: {
+      post: {
+        tags: ['processing'],
+        operationId: 'codeEntered',
+        // Authenticated by its signature header, not by a security scheme of this API.
+        security: [],
+        summary: 'A driver entered the code of an order',
+        description:
+          'POSTed to processing_queue.webhook_url after the code entry commits, at least once: the same event_id on every redelivery (deduplicate on it), retried with backoff until a 2xx or max_attempts. Check the signature over the raw body before parsing it; then run the lookup (POST /v1/drivers-lookup).',
+        parameters: [
+          {
+            name: 'X-Codedispatch-Signature',
+            in: 'header',
+            required: true,
+            description: 'sha256=<hex HMAC-SHA256 of the raw body with processing_queue.webhook_secret>',
+            schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+          },
+          {
+            name: 'X-Codedispatch-Event-Id',
+            in: 'header',
+            required: true,
+            description: "The event's event_id.",
+            schema: { type: 'string', format: 'uuid' },
+          },
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('ProcessingEvent') } } },
+        responses: {
+          '2XX': { description: 'Acknowledged: the event is not sent again.' },
+          '4XX': { description: 'Not acknowledged: sent again later (with backoff), until max_attempts.' },
+          '5XX': { description: 'Not acknowledged: sent again later (with backoff), until max_attempts.' },
+        },
+      },
+    },
+  },
   components: {
-    schemas,
+    schemas: { ...schemas, ProcessingEvent: PROCESSING_EVENT },
     headers,
     securitySchemes: {
       serviceToken: { type: 'http', scheme: 'bearer', description: 'A calling service token (auth.service_tokens).' },

@@ -225,7 +225,28 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  codeEntered: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A driver entered the code of an order
+     * @description POSTed to processing_queue.webhook_url after the code entry commits, at least once: the same event_id on every redelivery (deduplicate on it), retried with backoff until a 2xx or max_attempts. Check the signature over the raw body before parsing it; then run the lookup (POST /v1/drivers-lookup).
+     */
+    post: operations['codeEntered'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
     CreateOrderRequest: {
@@ -417,6 +438,33 @@ export interface components {
     Health: {
       /** @enum {string} */
       status: 'ok' | 'ready';
+    };
+    /**
+     * code_dispatch.code_entered
+     * @description The processing event (SPEC §8): a driver entered the code of an order, which is now in processing; processing runs its lookup (POST /v1/drivers-lookup). Delivered at least once, with the same event_id on every redelivery; deduplicate on it. Key order is not guaranteed.
+     */
+    ProcessingEvent: {
+      /**
+       * Format: uuid
+       * @description Unique, and the same on every redelivery.
+       */
+      event_id: string;
+      /** @constant */
+      type: 'code_dispatch.code_entered';
+      /** @description The order. */
+      order_id: string;
+      /** @description The order's area. */
+      area_id: string;
+      /** @description The driver who entered the code: the one the lookup should acquire. */
+      park_db_id: string;
+      driver_id: string;
+      /** @description The number of this code entry for the order: a new one starts each time a driver enters the code after a retryable failure. */
+      attempt: number;
+      /**
+       * Format: date-time
+       * @description When the driver entered the code: ISO-8601 UTC with milliseconds.
+       */
+      occurred_at: string;
     };
   };
   responses: never;
@@ -1471,6 +1519,47 @@ export interface operations {
         content: {
           'text/html': string;
         };
+      };
+    };
+  };
+  codeEntered: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description sha256=<hex HMAC-SHA256 of the raw body with processing_queue.webhook_secret> */
+        'X-Codedispatch-Signature': string;
+        /** @description The event's event_id. */
+        'X-Codedispatch-Event-Id': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProcessingEvent'];
+      };
+    };
+    responses: {
+      /** @description Acknowledged: the event is not sent again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not acknowledged: sent again later (with backoff), until max_attempts. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not acknowledged: sent again later (with backoff), until max_attempts. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
