@@ -12,7 +12,7 @@ import {
   type SimulationOptions,
 } from './options';
 import { writeReport } from './output';
-import { progressLine } from './progress';
+import { progressLine, stopOnSignals } from './progress';
 import { summarise } from './report';
 import { standInConfigHint, type SinkKind } from './service-config';
 import { startSimulation } from './simulation';
@@ -309,17 +309,7 @@ export const main = async (
     return 0;
   }
 
-  const stop = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals++;
-    if (signals === 1) {
-      say('\nstopping: no more arrivals; reading the records and writing the report (again to quit at once)…');
-      stop.abort();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, detach } = stopOnSignals(say, 'no more arrivals; reading the records and writing the report');
 
   const tty = io.stderr.isTTY === true;
   let lastPrinted = 0;
@@ -408,8 +398,7 @@ export const main = async (
     say(`simulate failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    detach();
   }
 };
 

@@ -12,3 +12,29 @@ export const progressLine = (p: Progress): string => {
     ` · requests ${p.requests} · 429 ${p.tooManyAttempts} · 5xx ${p.serverErrors} · timeouts ${p.timeouts} · events ${p.events}`
   );
 };
+
+/**
+ * Ends a run on Ctrl-C or SIGTERM: the first signal aborts the returned
+ * controller (the run stops and reports what it has), a second one quits at
+ * once. `detach` removes the handlers.
+ */
+export const stopOnSignals = (say: (text: string) => void, stopping: string): { stop: AbortController; detach: () => void } => {
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals === 1) {
+      say(`\nstopping: ${stopping} (again to quit at once)…`);
+      stop.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stop,
+    detach: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+};

@@ -4,6 +4,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { readCommandLine, refuseCommandLine, runCommand, type CommandStreams } from '@codedispatch/postgres/command-line';
+import { stopOnSignals } from './progress';
 import { redactedUrl } from './amqp-stand-in';
 import { Reader } from './cli';
 import type { AreaLoad, Progress } from './options';
@@ -156,17 +157,7 @@ export const main = async (
   const out = resolve(v.out ?? join('simulation-report', 'soak'));
   const say = (text: string) => io.stderr.write(`${text}\n`);
 
-  const stop = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals++;
-    if (signals === 1) {
-      say('\nstopping: the load ends now; the samples so far are judged (again to quit at once)…');
-      stop.abort();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, detach } = stopOnSignals(say, 'the load ends now; the samples so far are judged');
 
   const tty = io.stderr.isTTY === true;
   let lastProgress: Progress | null = null;
@@ -255,8 +246,7 @@ export const main = async (
     say(`soak failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    detach();
   }
 };
 
