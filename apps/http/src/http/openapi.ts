@@ -7,8 +7,11 @@ import { ref, schemas, type Schema } from './openapi-schemas';
 /*
  * The OpenAPI 3.1 document of the API (SPEC §6): every route, request and
  * response, problem documents included, each with the codes it can carry.
- * The requests' schemas come from the codecs that decode them
- * (requests.ts); the e2e tests check every response they see against it.
+ * No schema is written here: the requests' come from the codecs that decode
+ * them (requests.ts), the responses' and problems' from the shapes their
+ * mappings return (responses.ts, problem.ts; shapes.ts says how). The e2e
+ * tests check every response they see against the document, and
+ * responses.test.ts every response the mappings can build.
  * `npm run lint` lints it with Redocly (recommended) and Spectral
  * (spectral:oas).
  */

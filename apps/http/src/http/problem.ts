@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import {
   driverMessage,
   type DomainError,
@@ -6,6 +7,7 @@ import {
   type Status,
   type ValidationIssue,
 } from '@codedispatch/core';
+import { closed, component, type Same, type Static } from './shapes';
 
 /**
  * Problem documents (RFC 9457) with a machine-readable `code` (SPEC §6).
@@ -57,6 +59,8 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
 
 export const PROBLEM_CODES = Object.keys(STATUS_OF) as readonly ProblemCode[];
 
+export const ProblemCodeShape = Type.Unsafe<ProblemCode>({ type: 'string', enum: [...PROBLEM_CODES] });
+
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   invalid_request: 'The request is not valid',
   invalid_code_format: 'The code has the wrong format',
@@ -102,16 +106,42 @@ export interface HttpFailure {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface ProblemDocument {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly code: ProblemCode;
-  readonly detail: string;
-  readonly errors?: readonly ValidationIssue[];
-  readonly message?: string;
-  readonly assignment_status?: Status;
-}
+/** The problem document as every failure answers it. */
+export const ProblemDocument = Type.Object(
+  {
+    type: Type.String({ format: 'uri', examples: [problemType('code_already_in_use')] }),
+    title: Type.String(),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    code: component<ProblemCode>('ProblemCode'),
+    detail: Type.String(),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { path: Type.String({ examples: ['order_id'] }), message: Type.String() },
+          { ...closed, description: 'An offending field.' },
+        ),
+        { description: 'On 400 invalid_request: the offending fields (`path` is empty for the body as a whole).' },
+      ),
+    ),
+    message: Type.Optional(
+      Type.String({
+        description: "Driver endpoints' 400/404/409/429: the code explained to the driver, in the language of Accept-Language.",
+      }),
+    ),
+    assignment_status: Type.Optional(
+      Type.Unsafe<Status>({
+        $ref: '#/components/schemas/Status',
+        description: 'On assignment_not_processing: the status it is in.',
+      }),
+    ),
+  },
+  { ...closed, description: 'RFC 9457 problem document with a machine-readable `code`.' },
+);
+export type ProblemDocument = Static<typeof ProblemDocument>;
+
+/** The `errors` items are the core's validation issues, as the shape says. */
+const issuesAreTheCores: Same<NonNullable<ProblemDocument['errors']>[number], ValidationIssue> = true;
+void issuesAreTheCores;
 
 export interface RenderedProblem {
   readonly status: number;
@@ -207,7 +237,7 @@ export const toProblem = (failure: HttpFailure, options: RenderOptions = {}): Re
     status,
     code: failure.code,
     detail: failure.detail ?? TITLE_OF[failure.code],
-    ...(status === 400 ? { errors: failure.errors ?? [] } : {}),
+    ...(status === 400 ? { errors: [...(failure.errors ?? [])] } : {}),
     ...(failure.assignmentStatus !== undefined ? { assignment_status: failure.assignmentStatus } : {}),
     ...(withMessage && options.driverLocale !== undefined ? { message: messageFor(failure.code, options.driverLocale) } : {}),
   };

@@ -360,6 +360,7 @@ export interface components {
       status: components['schemas']['Status'];
       error_code?: components['schemas']['AssignmentErrorCode'];
       expires_at: components['schemas']['Timestamp'];
+      /** @description How the passenger uses the code, in the order's locale. */
       instructions?: string;
     };
     CancelOrderResponse: {
@@ -436,7 +437,6 @@ export interface components {
       changes: components['schemas']['Change'][];
     };
     Health: {
-      /** @enum {string} */
       status: 'ok' | 'ready';
     };
     /**

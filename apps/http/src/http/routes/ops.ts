@@ -3,6 +3,7 @@ import swaggerUi from 'swagger-ui-express';
 import { errorFields } from '../../observability/logger';
 import { sendProblem } from '../middleware';
 import { openApiDocument } from '../openapi';
+import type { Health } from '../responses';
 import type { AppDeps } from './deps';
 
 /** Liveness, readiness, metrics and the API's own description (SPEC §6). */
@@ -11,7 +12,7 @@ export const opsRoutes = (deps: AppDeps): Router => {
   const document = openApiDocument();
 
   router.get('/ping', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies Health);
   });
 
   router.get('/ready', async (_req, res) => {
@@ -19,7 +20,7 @@ export const opsRoutes = (deps: AppDeps): Router => {
       deps.logger.warn('readiness check failed', errorFields(e));
       return false;
     });
-    if (ready && !deps.longPoll.closing) return void res.json({ status: 'ready' });
+    if (ready && !deps.longPoll.closing) return void res.json({ status: 'ready' } satisfies Health);
     sendProblem(res, {
       code: 'storage_unavailable',
       detail: deps.longPoll.closing ? 'The instance is shutting down.' : 'The database does not answer.',
