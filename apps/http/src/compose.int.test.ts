@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import YAML from 'yaml';
+import { createClient, type Auth, type CodeDispatchClient } from '@codedispatch/client';
 import { driver } from '@codedispatch/core';
 import { driverJwt } from './__tests__/harness';
 import { exited, freePort, ROOT, spawnEntryPoint, waitFor } from './__tests__/service-process';
@@ -140,22 +141,34 @@ describeCompose('docker-compose.yml, without Docker', () => {
       (service('codedispatch').environment?.CODEDISPATCH_SERVICE_TOKENS ?? '').split(',').map((p) => p.split('=')),
     ) as Record<string, string>;
     expect(service('lookup-worker').environment?.PROCESSING_TOKEN).toBe(tokens.processing);
-    const post = async (path: string, token: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
+    /** Every HTTP status the service answered the test's clients, in order. */
+    const answered: number[] = [];
+    /** A client of the composed service; no retries, so each call is one request and its first answer counts. */
+    const client = (auth: Auth): CodeDispatchClient =>
+      createClient({
+        baseUrl: base,
+        auth,
+        retry: false,
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          answered.push(res.status);
+          return res;
+        },
       });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
     const orderId = `compose-${randomUUID()}`;
-    const created = await post('/v1/order/create', tokens.ordercommit as string, { order_id: orderId, area_id: 'svo_d' });
-    expect(created.status).toBe(200);
+    const orders = client({ kind: 'service', token: tokens.ordercommit as string });
+    const created = await orders.orders.create({ order_id: orderId, area_id: 'svo_d' });
     const jwt = await driverJwt(driver('park1', 'anna'), {
       secret: service('codedispatch').environment?.CODEDISPATCH_DRIVER_JWT_SECRET as string,
     });
-    const entered = await post('/v1/order/assign', jwt, { area_id: 'svo_d', code: created.body.code, wait_ms: 10_000 });
-    expect(entered).toMatchObject({ status: 200, body: { order_id: orderId, status: 'assigned' } });
+    // The entry long-polls until the lookup worker, taking the event from RabbitMQ, has assigned the driver.
+    const entered = await client({ kind: 'driver', jwt }).driver.enterCode({
+      area_id: 'svo_d',
+      code: created.code,
+      wait_ms: 10_000,
+    });
+    expect(entered).toMatchObject({ order_id: orderId, status: 'assigned' });
+    expect(answered).toEqual([200, 200]);
   });
 
   it('stops each process within its stop_grace_period on SIGTERM', async () => {

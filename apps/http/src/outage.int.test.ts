@@ -13,6 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { sql } from 'kysely';
+import {
+  CodeDispatchProblem,
+  CodeDispatchUnexpectedResponse,
+  createClient,
+  type Auth,
+  type CodeDispatchClient,
+} from '@codedispatch/client';
 import { driver, orderId, SystemClock } from '@codedispatch/core';
 import { createUseCases } from '@codedispatch/core/adapter';
 import {
@@ -98,26 +105,47 @@ if (!ThrowawayPostgres.available) {
     observer = await openDatabase({ databaseUrl: server.url(TEST_CONNECTIONS) });
     const db = observer.db;
 
-    const call = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<Response> =>
-      fetch(`${base}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(REQUEST_BOUND_MS),
+    /**
+     * One call through a client of its own, without retries (a 503 must reach the test) and bounded in
+     * time: the HTTP status the service answered, or 'no answer', and what the client made of it.
+     */
+    const attempt = async <T>(
+      auth: Auth,
+      call: (cd: CodeDispatchClient, signal: AbortSignal) => Promise<T>,
+    ): Promise<{ readonly status: number | 'no answer'; readonly value?: T; readonly error?: unknown }> => {
+      let status: number | 'no answer' = 'no answer';
+      const cd = createClient({
+        baseUrl: base,
+        auth,
+        retry: false,
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          status = res.status;
+          return res;
+        },
       });
+      try {
+        const value = await call(cd, AbortSignal.timeout(REQUEST_BOUND_MS));
+        return { status, value };
+      } catch (error) {
+        // An answer the client turned into an error keeps its status; anything else (refused, reset, timed out) had none.
+        const answeredWith =
+          error instanceof CodeDispatchProblem || error instanceof CodeDispatchUnexpectedResponse ? status : 'no answer';
+        return { status: answeredWith, error };
+      }
+    };
+    const serviceAuth = { kind: 'service', token: SERVICE_TOKEN } as const;
 
     // ---- load: workers creating orders and reading them back, until told to stop
     const answers: Answer[] = [];
     let sequence = 0;
-    const timed = async (kind: Answer['kind'], id: string, request: () => Promise<Response>): Promise<Answer> => {
+    const timed = async (
+      kind: Answer['kind'],
+      id: string,
+      call: (cd: CodeDispatchClient, signal: AbortSignal) => Promise<unknown>,
+    ): Promise<Answer> => {
       const started = Date.now();
-      const status = await request().then(
-        async (res) => {
-          await res.arrayBuffer();
-          return res.status;
-        },
-        () => 'no answer' as const,
-      );
+      const { status } = await attempt(serviceAuth, call);
       const answer = { kind, orderId: id, status, ms: Date.now() - started, at: Date.now() };
       answers.push(answer);
       return answer;
@@ -126,13 +154,13 @@ if (!ThrowawayPostgres.available) {
       const mine: string[] = [];
       while (loading) {
         const id = `load-${w}-${++sequence}`;
-        const created = await timed('create', id, () =>
-          call('POST', '/v1/order/create', SERVICE_TOKEN, { order_id: id, area_id: 'svo_d' }),
+        const created = await timed('create', id, (cd, signal) =>
+          cd.orders.create({ order_id: id, area_id: 'svo_d' }, { signal }),
         );
         // Read back one of this worker's acknowledged orders.
         if (created.status === 200) mine.push(id);
         const read = mine[Math.floor(mine.length / 2)];
-        if (read !== undefined) await timed('read', read, () => call('GET', `/v1/assignments/${read}`, SERVICE_TOKEN));
+        if (read !== undefined) await timed('read', read, (cd, signal) => cd.orders.get(read, { signal }));
       }
     };
     const workers = Array.from({ length: 12 }, (_, w) => worker(w));
@@ -150,26 +178,34 @@ if (!ThrowawayPostgres.available) {
     expect(peak).toBeGreaterThanOrEqual(POOL_SIZE);
 
     // ---- a driver's long-poll, waiting when the server goes away
-    const created = await call('POST', '/v1/order/create', SERVICE_TOKEN, { order_id: 'waited', area_id: 'svo_d' });
-    const { code } = (await created.json()) as { code: string };
-    const vera = await driverJwt(driver('park-1', 'vera'));
-    expect((await call('POST', '/v1/order/assign', vera, { area_id: 'svo_d', code })).status).toBe(200);
-    const longPoll = fetch(`${base}/v1/assignment/status?order_id=waited&wait_ms=10000`, {
-      headers: { Authorization: `Bearer ${vera}` },
-    });
+    const orders = createClient({ baseUrl: base, auth: serviceAuth, retry: false });
+    const { code } = await orders.orders.create({ order_id: 'waited', area_id: 'svo_d' });
+    const vera: Auth = { kind: 'driver', jwt: await driverJwt(driver('park-1', 'vera')) };
+    const entered = await attempt(vera, (cd, signal) => cd.driver.enterCode({ area_id: 'svo_d', code }, { signal }));
+    expect(entered).toMatchObject({ status: 200, value: { order_id: 'waited', status: 'processing' } });
+    // Not bounded: it waits across the outage.
+    const longPoll = attempt(vera, (cd) => cd.driver.status('waited', { waitMs: 10_000 }));
     await new Promise((r) => setTimeout(r, 300)); // the long-poll is waiting
 
     // ---- the restart
     const down = Date.now();
     await server.stop();
-    const probes = await Promise.all([
-      call('POST', '/v1/order/create', SERVICE_TOKEN, { order_id: 'during-outage', area_id: 'svo_d' }),
-      call('GET', '/v1/assignments/waited', SERVICE_TOKEN),
-      call('POST', '/v1/order/assign', vera, { area_id: 'svo_d', code }),
+    const [probes, ready] = await Promise.all([
+      Promise.all([
+        attempt(serviceAuth, (cd, signal) => cd.orders.create({ order_id: 'during-outage', area_id: 'svo_d' }, { signal })),
+        attempt(serviceAuth, (cd, signal) => cd.orders.get('waited', { signal })),
+        attempt(vera, (cd, signal) => cd.driver.enterCode({ area_id: 'svo_d', code }, { signal })),
+      ]),
+      // Readiness is not an operation of the API: asked by hand.
       fetch(`${base}/ready`, { signal: AbortSignal.timeout(REQUEST_BOUND_MS) }),
     ]);
-    expect(probes.map((r) => r.status)).toEqual([503, 503, 503, 503]);
-    expect(await probes[0]?.json()).toMatchObject({ code: 'storage_unavailable' });
+    expect([...probes.map((p) => p.status), ready.status]).toEqual([503, 503, 503, 503]);
+    expect(probes.map((p) => p.error)).toEqual([
+      expect.any(CodeDispatchProblem),
+      expect.any(CodeDispatchProblem),
+      expect.any(CodeDispatchProblem),
+    ]);
+    expect(probes[0]?.error).toMatchObject({ status: 503, code: 'storage_unavailable' });
     await server.start();
     const up = Date.now();
 
@@ -204,8 +240,10 @@ if (!ThrowawayPostgres.available) {
     const changedAt = Date.now();
     const woken = await longPoll;
     const wokenAt = Date.now();
-    expect(woken.status).toBe(200);
-    expect(await woken.json()).toMatchObject({ order_id: 'waited', status: 'error', error_code: 'order_cancelled' });
+    expect(woken).toMatchObject({
+      status: 200,
+      value: { order_id: 'waited', status: 'error', error_code: 'order_cancelled' },
+    });
     expect(wokenAt - changedAt).toBeLessThan(2_000);
 
     // ---- ready again, and serving again

@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { driver } from '@codedispatch/core';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
 import { verifyWebhookSignature } from '@codedispatch/processing-queue';
+import { createClient, type Auth, type CodeDispatchClient } from '@codedispatch/client';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
 
@@ -68,6 +69,20 @@ describe.each(storages)('the service process on %s', (storage) => {
   let dbName = '';
   let child: ChildProcess | null = null;
   let base = '';
+  /** Every HTTP status the service answered the test's clients, in order. */
+  const answered: number[] = [];
+  /** A client of the running process; no retries, so each call is one request and its first answer counts. */
+  const client = (auth: Auth): CodeDispatchClient =>
+    createClient({
+      baseUrl: base,
+      auth,
+      retry: false,
+      fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        answered.push(res.status);
+        return res;
+      },
+    });
 
   const startService = async (): Promise<void> => {
     const port = await freePort();
@@ -79,15 +94,6 @@ describe.each(storages)('the service process on %s', (storage) => {
       DATABASE_URL: databaseUrl ?? '',
     });
     await untilReady(base);
-  };
-
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
   beforeAll(async () => {
@@ -130,11 +136,13 @@ describe.each(storages)('the service process on %s', (storage) => {
 
   it('delivers the event of a code entry made just before a SIGKILL, and runs the whole flow', async () => {
     await startService();
-    const created = await call('POST', '/v1/order/create', SERVICE_TOKEN, { order_id: 'proc-1', area_id: 'svo_d' });
-    expect(created.status).toBe(200);
+    const orders = client({ kind: 'service', token: SERVICE_TOKEN });
+    const created = await orders.orders.create({ order_id: 'proc-1', area_id: 'svo_d' });
     const anna = driver('park-7', 'anna');
-    const entered = await call('POST', '/v1/order/assign', await driverJwt(anna), { area_id: 'svo_d', code: created.body.code });
-    expect(entered).toMatchObject({ status: 200, body: { status: 'processing' } });
+    const annaApp = client({ kind: 'driver', jwt: await driverJwt(anna) });
+    const entered = await annaApp.driver.enterCode({ area_id: 'svo_d', code: created.code });
+    expect(entered).toMatchObject({ order_id: 'proc-1', status: 'processing' });
+    expect(answered).toEqual([200, 200]);
 
     // Killed right after the commit: the receiver has refused the event so far.
     const killed = child as ChildProcess | null;
@@ -164,15 +172,14 @@ describe.each(storages)('the service process on %s', (storage) => {
       }),
     });
 
-    // Processing's lookup acquires the driver in the (HTTP) tracker.
-    const looked = await call('POST', '/v1/drivers-lookup', SERVICE_TOKEN, { order_id: 'proc-1' });
+    // Processing's lookup acquires the driver in the (HTTP) tracker; the restarted process has a port of its own.
+    const processing = client({ kind: 'service', token: SERVICE_TOKEN });
+    const looked = await processing.processing.lookup('proc-1');
     expect(looked).toMatchObject({
-      status: 200,
-      body: {
-        status: 'assigned',
-        candidate: { park_db_id: 'park-7', driver_id: 'anna', position: { lat: 55.9726, lon: 37.4146 } },
-      },
+      status: 'assigned',
+      candidate: { park_db_id: 'park-7', driver_id: 'anna', position: { lat: 55.9726, lon: 37.4146 } },
     });
+    expect(answered).toEqual([200, 200, 200]);
     expect(tracker.requests.at(-1)?.body).toEqual({
       park_db_id: 'park-7',
       driver_id: 'anna',
