@@ -1,6 +1,6 @@
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
-import { opsMock } from './mock/ops-mock';
+import { opsMock } from './mock/ops-mock.ts';
 
 // `CONSOLE_MOCK=1 vite` (or `vite preview`) answers /v1/ops/* from canned data, so the page can be seen without the
 // service. The mock lives in the dev and preview servers only: nothing of it reaches dist/.

@@ -8,7 +8,13 @@ const series = (peak: number) =>
   Array.from({ length: 60 }, (_, i) => {
     const at = new Date(Math.floor(Date.now() / 60000) * 60000 - (59 - i) * 60000).toISOString();
     const entries = Math.max(0, Math.round(peak * (0.5 + 0.5 * Math.sin(i / 6)) + ((i * 7) % 3)));
-    return { at, entries, assignments: Math.max(0, entries - (i % 4 === 0 ? 1 : 0)), errors: i % 9 === 0 ? 2 : i % 4 === 0 ? 1 : 0, attempt_limit_refusals: i === 50 ? 1 : 0 };
+    return {
+      at,
+      entries,
+      assignments: Math.max(0, entries - (i % 4 === 0 ? 1 : 0)),
+      errors: i % 9 === 0 ? 2 : i % 4 === 0 ? 1 : 0,
+      attempt_limit_refusals: i === 50 ? 1 : 0,
+    };
   });
 
 const area = (area_id: string, enabled: boolean, taken: number, size: number, errors: Record<string, number>, peak: number) => ({
@@ -32,7 +38,10 @@ const deadLetters = new Map(
   [
     { event_id: '6f1c2d9e-8b7a-4c3d-9e2f-1a2b3c4d5e6f', order_id: 'o-1042', last_error: 'webhook answered 500' },
     { event_id: '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', order_id: 'o-1077', last_error: 'connect ECONNREFUSED 10.0.0.7:443' },
-  ].map((d, i) => [d.event_id, { ...d, type: 'code_entered', attempts: 8, created_at: iso(3600_000 + i), dead_at: iso(600_000 * (i + 1)) }]),
+  ].map((d, i) => [
+    d.event_id,
+    { ...d, type: 'code_entered', attempts: 8, created_at: iso(3600_000 + i), dead_at: iso(600_000 * (i + 1)) },
+  ]),
 );
 
 const order = (order_id: string) => ({
@@ -54,14 +63,39 @@ const order = (order_id: string) => ({
     changes: [
       { at: iso(420_000), from: null, to: 'pending', actor: { kind: 'service', name: 'orders' } },
       { at: iso(300_000), from: 'pending', to: 'processing', actor: { kind: 'driver', park_db_id: 'park7', driver_id: 'd-120' } },
-      { at: iso(240_000), from: 'processing', to: 'error', actor: { kind: 'service', name: 'processing' }, error_code: 'driver_busy', reason: 'driver has another order' },
+      {
+        at: iso(240_000),
+        from: 'processing',
+        to: 'error',
+        actor: { kind: 'service', name: 'processing' },
+        error_code: 'driver_busy',
+        reason: 'driver has another order',
+      },
       { at: iso(90_000), from: 'error', to: 'processing', actor: { kind: 'driver', park_db_id: 'park7', driver_id: 'd-311' } },
       { at: iso(60_000), from: 'processing', to: 'assigned', actor: { kind: 'service', name: 'processing' } },
     ],
   },
   events: [
-    { event_id: 'e1', type: 'code_entered', created_at: iso(300_000), attempts: 1, delivered_at: iso(299_000), dead_at: null, last_error: null, next_attempt_at: iso(300_000) },
-    { event_id: 'e2', type: 'code_entered', created_at: iso(90_000), attempts: 3, delivered_at: null, dead_at: null, last_error: 'webhook answered 503', next_attempt_at: iso(-20_000) },
+    {
+      event_id: 'e1',
+      type: 'code_entered',
+      created_at: iso(300_000),
+      attempts: 1,
+      delivered_at: iso(299_000),
+      dead_at: null,
+      last_error: null,
+      next_attempt_at: iso(300_000),
+    },
+    {
+      event_id: 'e2',
+      type: 'code_entered',
+      created_at: iso(90_000),
+      attempts: 3,
+      delivered_at: null,
+      dead_at: null,
+      last_error: 'webhook answered 503',
+      next_attempt_at: iso(-20_000),
+    },
   ],
 });
 
@@ -97,7 +131,17 @@ export const opsMock =
     if (path === '/orders') {
       if (!url.searchParams.get('area_id')) return problem(res, 400, 'invalid_request', 'area_id is required');
       return answer(res, 200, {
-        orders: [{ order_id: 'o-1042', area_id: 'svo_d', code: '482918', code_display: '482 918', status: 'pending', error_code: null, updated_at: iso(30_000) }],
+        orders: [
+          {
+            order_id: 'o-1042',
+            area_id: 'svo_d',
+            code: '482918',
+            code_display: '482 918',
+            status: 'pending',
+            error_code: null,
+            updated_at: iso(30_000),
+          },
+        ],
       });
     }
     const orderMatch = /^\/orders\/(.+)$/.exec(path);
@@ -114,7 +158,9 @@ export const opsMock =
     }
     const redrive = /^\/events\/([^/]+)\/redrive$/.exec(path);
     if (redrive && post)
-      return deadLetters.delete(redrive[1]!) ? answer(res, 200, { redriven: 1 }) : problem(res, 404, 'not_found', 'no such dead letter');
+      return deadLetters.delete(redrive[1]!)
+        ? answer(res, 200, { redriven: 1 })
+        : problem(res, 404, 'not_found', 'no such dead letter');
     if (path === '/config')
       return answer(res, 200, {
         origin: { kind: 'file', path: '/etc/codedispatch.yaml' },

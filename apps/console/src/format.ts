@@ -52,7 +52,8 @@ export const CODE_SPACE_ALERT = 0.8;
 export const ERROR_SHARE_WARN = 0.2;
 export const ERROR_SHARE_ALERT = 0.5;
 
-const worst = (a: Level, b: Level): Level => (a === 'alert' || b === 'alert' ? 'alert' : a === 'warn' || b === 'warn' ? 'warn' : 'ok');
+const worst = (a: Level, b: Level): Level =>
+  a === 'alert' || b === 'alert' ? 'alert' : a === 'warn' || b === 'warn' ? 'warn' : 'ok';
 
 /** The area's state at a glance, with the reasons to show next to it. */
 export const areaLevel = (area: AreaView): { readonly level: Level; readonly reasons: readonly string[] } => {

@@ -43,7 +43,12 @@ const AreaCard = ({ area, bucketS }: { area: AreaView; bucketS: number }) => {
         <Stat label="Pending now" value={area.now.pending} testId={`area-pending-${area.area_id}`} />
         <Stat label="Processing now" value={area.now.processing} testId={`area-processing-${area.area_id}`} />
         <Stat label="Entries" value={recent.entries_per_min.toFixed(1)} unit="/min" testId={`area-entries-${area.area_id}`} />
-        <Stat label="Assignments" value={recent.assignments_per_min.toFixed(1)} unit="/min" testId={`area-assignments-${area.area_id}`} />
+        <Stat
+          label="Assignments"
+          value={recent.assignments_per_min.toFixed(1)}
+          unit="/min"
+          testId={`area-assignments-${area.area_id}`}
+        />
         <Stat label="Entry → assigned p50" value={formatMs(recent.entry_to_assigned_ms.p50)} />
         <Stat label="Entry → assigned p99" value={formatMs(recent.entry_to_assigned_ms.p99)} />
         <Stat label="Attempt-limit refusals" value={recent.attempt_limit_refusals} />
@@ -86,7 +91,11 @@ export const AreasView = ({ token, onRefused }: ViewProps) => {
       </div>
       <Failure text={failure} />
       {value !== null && value.areas.length === 0 && <p class="muted">No area is configured.</p>}
-      <div class="cards">{value?.areas.map((area) => <AreaCard key={area.area_id} area={area} bucketS={value.bucket_s} />)}</div>
+      <div class="cards">
+        {value?.areas.map((area) => (
+          <AreaCard key={area.area_id} area={area} bucketS={value.bucket_s} />
+        ))}
+      </div>
     </section>
   );
 };

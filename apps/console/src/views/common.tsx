@@ -25,9 +25,25 @@ export const Failure = ({ text }: { text: string | null }) =>
   );
 
 // Hand-written on purpose: a polyline is a few lines, and a charting library would outweigh the whole console.
-export const Sparkline = ({ values, label, width = 120, height = 28 }: { values: readonly number[]; label: string; width?: number; height?: number }) => (
+export const Sparkline = ({
+  values,
+  label,
+  width = 120,
+  height = 28,
+}: {
+  values: readonly number[];
+  label: string;
+  width?: number;
+  height?: number;
+}) => (
   <svg class="spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
     <title>{label}</title>
-    <polyline points={sparklinePoints(values, width, height, 2)} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+    <polyline
+      points={sparklinePoints(values, width, height, 2)}
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.5"
+      stroke-linejoin="round"
+    />
   </svg>
 );

@@ -22,7 +22,15 @@ export const ConfigView = ({ token, onRefused }: ViewProps) => {
               <code data-testid="config-version">{value.version}</code>
             </dd>
             <dt>Origin</dt>
-            <dd data-testid="config-origin">{value.origin.kind === 'file' ? <>file <code>{value.origin.path}</code></> : 'demo configuration'}</dd>
+            <dd data-testid="config-origin">
+              {value.origin.kind === 'file' ? (
+                <>
+                  file <code>{value.origin.path}</code>
+                </>
+              ) : (
+                'demo configuration'
+              )}
+            </dd>
             <dt>Loaded at</dt>
             <dd>
               <Time at={value.loaded_at} />
@@ -33,7 +41,8 @@ export const ConfigView = ({ token, onRefused }: ViewProps) => {
                 <span class="muted">none tried since start</span>
               ) : (
                 <>
-                  <span class={`badge ${last.outcome === 'applied' ? 'ok' : 'alert'}`}>{last.outcome}</span> on {last.trigger}, <Time at={last.at} />
+                  <span class={`badge ${last.outcome === 'applied' ? 'ok' : 'alert'}`}>{last.outcome}</span> on {last.trigger},{' '}
+                  <Time at={last.at} />
                   {last.issues.length > 0 && (
                     <ul class="issues">
                       {last.issues.map((issue, i) => (

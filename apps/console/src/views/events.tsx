@@ -47,7 +47,12 @@ export const EventsView = ({ token, onRefused }: ViewProps) => {
           </dl>
           <div class="view-head">
             <h3>Dead letters</h3>
-            <button type="button" data-testid="redrive-all" disabled={busy || value.dead === 0} onClick={() => void redrive('/events/redrive')}>
+            <button
+              type="button"
+              data-testid="redrive-all"
+              disabled={busy || value.dead === 0}
+              onClick={() => void redrive('/events/redrive')}
+            >
               Redrive all
             </button>
           </div>

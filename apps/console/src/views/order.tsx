@@ -58,7 +58,13 @@ const SearchForms = ({ token, onRefused }: ViewProps) => {
         <h3>By order id</h3>
         <label for="order-search-id">Order id</label>
         <div class="row">
-          <input id="order-search-id" data-testid="order-search-id" required value={orderId} onInput={(e) => setOrderId(e.currentTarget.value)} />
+          <input
+            id="order-search-id"
+            data-testid="order-search-id"
+            required
+            value={orderId}
+            onInput={(e) => setOrderId(e.currentTarget.value)}
+          />
           <button type="submit" data-testid="order-search-submit">
             Open
           </button>
@@ -75,7 +81,13 @@ const SearchForms = ({ token, onRefused }: ViewProps) => {
         <div class="row">
           <span>
             <label for="order-search-area">Area</label>
-            <input id="order-search-area" data-testid="order-search-area" required value={areaId} onInput={(e) => setAreaId(e.currentTarget.value)} />
+            <input
+              id="order-search-area"
+              data-testid="order-search-area"
+              required
+              value={areaId}
+              onInput={(e) => setAreaId(e.currentTarget.value)}
+            />
           </span>
           <span>
             <label for="order-search-code">Code</label>
@@ -100,8 +112,8 @@ const SearchForms = ({ token, onRefused }: ViewProps) => {
             <ul class="found">
               {found.orders.map((order) => (
                 <li key={order.order_id}>
-                  <a href={formatHash({ view: 'order', orderId: order.order_id })}>{order.order_id}</a> <code>{order.code_display}</code>{' '}
-                  <span class={`status status-${order.status}`}>{order.status}</span>
+                  <a href={formatHash({ view: 'order', orderId: order.order_id })}>{order.order_id}</a>{' '}
+                  <code>{order.code_display}</code> <span class={`status status-${order.status}`}>{order.status}</span>
                   {order.error_code !== null && <code> {order.error_code}</code>} <Time at={order.updated_at} />
                 </li>
               ))}
@@ -135,7 +147,9 @@ const OrderStory = ({ token, onRefused, orderId }: ViewProps & { orderId: string
             <code>{a.code_display}</code>
           </dd>
           <dt>Driver</dt>
-          <dd>{a.park_db_id !== null && a.driver_id !== null ? `${a.park_db_id}:${a.driver_id}` : <span class="muted">none</span>}</dd>
+          <dd>
+            {a.park_db_id !== null && a.driver_id !== null ? `${a.park_db_id}:${a.driver_id}` : <span class="muted">none</span>}
+          </dd>
           <dt>Code entries</dt>
           <dd>{a.attempt}</dd>
           <dt>Created</dt>
@@ -167,8 +181,12 @@ const OrderStory = ({ token, onRefused, orderId }: ViewProps & { orderId: string
                 <Time at={change.at} />
               </div>
               <div class="what">
-                {change.from === null ? <span class="muted">created</span> : <span class={`status status-${change.from}`}>{change.from}</span>} →{' '}
-                <span class={`status status-${change.to}`}>{change.to}</span>
+                {change.from === null ? (
+                  <span class="muted">created</span>
+                ) : (
+                  <span class={`status status-${change.from}`}>{change.from}</span>
+                )}{' '}
+                → <span class={`status status-${change.to}`}>{change.to}</span>
                 {change.error_code !== undefined && <code class="error-text"> {change.error_code}</code>}
               </div>
               <div class="who">
