@@ -37,6 +37,13 @@ module.exports = {
       to: { path: '^(packages|apps|tools)/', pathNot: '^packages/client/' },
     },
     {
+      name: 'console-talks-http-only',
+      comment: 'apps/console is a browser page: it imports no other workspace, and reads the service over /v1/ops only.',
+      severity: 'error',
+      from: { path: '^apps/console/' },
+      to: { path: '^(packages|apps|tools)/', pathNot: '^apps/console/' },
+    },
+    {
       name: 'tools-use-the-public-api',
       comment: 'tools/ talk to the service over HTTP: they import no app code (no test hooks inside the service).',
       severity: 'error',

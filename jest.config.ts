@@ -51,6 +51,7 @@ const config: Config = {
     project('mongo-import', 'packages/mongo-import'),
     project('client', 'packages/client'),
     project('http', 'apps/http'),
+    project('console', 'apps/console'),
     project('simulator', 'tools/simulator'),
     project('bench', 'bench'),
   ],
