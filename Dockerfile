@@ -4,11 +4,12 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
 COPY apps ./apps
-# The service only: the tools and the example are not in the image, so the root build (which builds them too,
+# The service and its console page only: the tools and the example are not in the image, so the root build (which builds them too,
 # and runs as npm ci's prepare) is skipped for the service's own project and the PGlite template.
 RUN npm ci --no-audit --no-fund --ignore-scripts \
  && npx tsc -b apps/http \
  && node packages/postgres/dist/cli/pglite-template.js \
+ && npm run build --silent -w apps/console \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
