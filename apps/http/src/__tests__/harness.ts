@@ -22,7 +22,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatc
 import type { ClosableEventSink, OutboxEvent } from '@codedispatch/processing-queue';
 import { createApp } from '../app';
 import { buildContainer } from '../container';
-import { configFromDocument, type LoadedConfig } from '../config/load-config';
+import { configFromDocument, documentVersion, type LoadedConfig } from '../config/load-config';
 import { ReloadableConfigSource } from '../config/reloadable-config-source';
 import type { AppDeps } from '../http/routes/deps';
 import { createLogger } from '../observability/logger';
@@ -82,7 +82,11 @@ export const testDocument = (overrides: Record<string, unknown> = {}): Record<st
 });
 
 const loadDocument = (doc: unknown): E.Either<readonly { path: string; message: string }[], LoadedConfig> =>
-  E.map((config: LoadedConfig['config']) => ({ config, origin: { kind: 'demo' as const } }))(configFromDocument(doc, {}));
+  E.map((config: LoadedConfig['config']) => ({
+    config,
+    origin: { kind: 'demo' as const },
+    version: documentVersion(JSON.stringify(doc)),
+  }))(configFromDocument(doc, {}));
 
 export const loadedOrThrow = (doc: unknown): LoadedConfig => {
   const loaded = loadDocument(doc);
