@@ -4,6 +4,7 @@ import { driverRoutes } from './http/routes/driver';
 import { assignmentRoutes } from './http/routes/assignments';
 import { opsRoutes } from './http/routes/ops';
 import { consoleApiRoutes } from './http/routes/console-api';
+import { consolePageRoutes } from './http/routes/console-page';
 import { orderRoutes } from './http/routes/orders';
 import type { AppDeps } from './http/routes/deps';
 import { errorHandler, methodNotAllowed, noStore, notFound, options, requestContext } from './http/middleware';
@@ -29,6 +30,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/ready': ['GET'],
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
+  '/console': ['GET'],
 };
 
 /**
@@ -51,6 +53,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(assignmentRoutes(deps));
   app.use(opsRoutes(deps));
   app.use(consoleApiRoutes(deps));
+  app.use(consolePageRoutes(deps.consoleDist));
   for (const [path, methods] of Object.entries(ROUTES)) app.all(path, methodNotAllowed(methods));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

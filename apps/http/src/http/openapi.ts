@@ -407,6 +407,48 @@ export const openApiDocument = (): Record<string, unknown> => ({
         responses: { '200': { description: 'Swagger UI', content: { 'text/html': { schema: { type: 'string' } } } } },
       },
     },
+    '/console': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'consolePage',
+        description:
+          'The operations console page (from @codedispatch/console). It asks for an operator token and calls /v1/ops with it; the page itself needs none. 404 when the console is not installed.',
+        summary: 'The operations console page',
+        security: [],
+        responses: {
+          '200': { description: 'The page (no-cache)', content: { 'text/html': { schema: { type: 'string' } } } },
+          ...problems(['not_found']),
+        },
+      },
+    },
+    '/console/assets/{asset}': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'consoleAsset',
+        description: "The console page's scripts and styles; their names carry a content hash, so they are cached for a year.",
+        summary: 'An asset of the console page',
+        security: [],
+        parameters: [
+          {
+            name: 'asset',
+            in: 'path',
+            required: true,
+            description: 'The hashed file name',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The asset (immutable)',
+            content: {
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          ...problems(['not_found']),
+        },
+      },
+    },
   },
   webhooks: {
     codeEntered: {

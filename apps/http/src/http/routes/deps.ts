@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly configStatus: () => ConfigStatus;
   /** The operations console's storage-backed parts; absent without a database (the /v1/ops reads answer 503). */
   readonly operations?: ConsoleDeps;
+  /** Where the console page's build is (null: not installed); by default `@codedispatch/console`'s dist/. */
+  readonly consoleDist?: () => string | null;
 }
 
 export interface ConsoleDeps {
