@@ -120,6 +120,27 @@ describe.each(STORAGES)('operations endpoints on %s', (kind) => {
       expect(areas.some((a) => a.area_id === 'made_up_area')).toBe(false);
     });
 
+    it('counts too_many_attempts answers as attempt-limit refusals of their area', async () => {
+      const guesser = newDriver();
+      await expectStatus(enterCode(inst, guesser, 'strict', unissuedCode(11)), 404);
+      await expectStatus(enterCode(inst, guesser, 'strict', unissuedCode(12)), 404);
+      await expectStatus(enterCode(inst, guesser, 'strict', unissuedCode(13)), 429);
+      await inst.flushTally();
+      const res = await expectStatus(inst.get('/v1/ops/areas?window_min=15').set(operator()), 200);
+      const strict = (
+        res.body.areas as {
+          area_id: string;
+          last_15_min: Record<string, unknown>;
+          series: { attempt_limit_refusals: number }[];
+        }[]
+      ).find((a) => a.area_id === 'strict');
+      expect(strict?.last_15_min).toMatchObject({
+        attempt_limit_refusals: 1,
+        errors: { code_not_found: 2, too_many_attempts: 1 },
+      });
+      expect(strict?.series.at(-1)?.attempt_limit_refusals).toBe(1);
+    });
+
     it('takes window_min from 15 to 180, and refuses anything else naming the field', async () => {
       const res = await expectStatus(inst.get('/v1/ops/areas?window_min=15').set(operator()), 200);
       expect(res.body.areas[0].series).toHaveLength(15);
