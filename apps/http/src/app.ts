@@ -3,6 +3,8 @@ import helmet from 'helmet';
 import { driverRoutes } from './http/routes/driver';
 import { assignmentRoutes } from './http/routes/assignments';
 import { opsRoutes } from './http/routes/ops';
+import { consoleApiRoutes } from './http/routes/console-api';
+import { consolePageRoutes } from './http/routes/console-page';
 import { orderRoutes } from './http/routes/orders';
 import type { AppDeps } from './http/routes/deps';
 import { errorHandler, methodNotAllowed, noStore, notFound, options, requestContext } from './http/middleware';
@@ -17,10 +19,18 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/v1/assignment/status': ['GET'],
   '/v1/drivers-lookup': ['POST'],
   '/v1/assignments/:order_id': ['GET'],
+  '/v1/ops/areas': ['GET'],
+  '/v1/ops/orders': ['GET'],
+  '/v1/ops/orders/:order_id': ['GET'],
+  '/v1/ops/events': ['GET'],
+  '/v1/ops/events/redrive': ['POST'],
+  '/v1/ops/events/:event_id/redrive': ['POST'],
+  '/v1/ops/config': ['GET'],
   '/ping': ['GET'],
   '/ready': ['GET'],
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
+  '/console': ['GET'],
 };
 
 /**
@@ -42,6 +52,8 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(driverRoutes(deps));
   app.use(assignmentRoutes(deps));
   app.use(opsRoutes(deps));
+  app.use(consoleApiRoutes(deps));
+  app.use(consolePageRoutes(deps.consoleDist));
   for (const [path, methods] of Object.entries(ROUTES)) app.all(path, methodNotAllowed(methods));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -15,14 +15,13 @@ import {
 } from '@codedispatch/core';
 import { createUseCases } from '@codedispatch/core/adapter';
 import { InMemoryAssignmentRepository } from '@codedispatch/core/testing';
-import { ChangeNotifier, KyselyAssignmentRepository, type DatabaseHandle } from '@codedispatch/postgres';
 import {
-  OutboxRelay,
-  Worker,
-  sinkFromSettings,
-  type ClosableEventSink,
-  type EventSink,
-} from '@codedispatch/processing-queue';
+  ChangeNotifier,
+  KyselyAssignmentRepository,
+  KyselyOperationsReadModel,
+  type DatabaseHandle,
+} from '@codedispatch/postgres';
+import { OutboxRelay, Worker, sinkFromSettings, type ClosableEventSink, type EventSink } from '@codedispatch/processing-queue';
 import { MeteredAssignmentRepository } from './adapters/metered-assignment-repository';
 import { ConfiguredExperiments } from './adapters/configured-experiments';
 import { LocalAndRemoteAnnouncer, LocalChanges, MergedChangeFeed, type ChangeFeed } from './changes/change-feed';
@@ -36,7 +35,10 @@ import { TOKENS } from './tokens';
 import { trackerFromSettings } from './adapters/tracker-from-settings';
 import { codeSpaceUse } from './observability/code-space-use';
 import { attemptsRetentionS, embeddedLookup, logRelayNotice, logWorkerEvent } from './runtime/background-policy';
-import type { ServiceConfigSource } from './config/service-config';
+import type { ConfigStatus, ServiceConfigSource } from './config/service-config';
+import { documentVersion } from './config/load-config';
+import { EntryOutcomeTally } from './operations/entry-outcome-tally';
+import type { OperationsReadModel } from './operations/ports';
 
 /*
  * The composition root: the only place that chooses adapters, from the
@@ -71,8 +73,19 @@ export interface ContainerOptions {
 /** A provider other than the SDK's no-op one was registered programmatically. */
 const openFeatureProviderRegistered = (): boolean => OpenFeature.providerMetadata.name !== 'No-op Provider';
 
+/** The source's own status; a fixed configuration (embedders) is versioned by its settings, loaded at the start. */
+const configStatusOf = (config: ServiceConfigSource, startedAt: Date) => (): ConfigStatus =>
+  config.status?.() ?? {
+    origin: { kind: 'demo' },
+    version: documentVersion(JSON.stringify(config.current())),
+    loadedAt: startedAt,
+    lastReload: null,
+    appliesAtRestart: [],
+  };
+
 export const buildContainer = (options: ContainerOptions): Container => {
   const c = new Container({ defaultScope: 'Singleton' });
+  const startedAt = new Date();
   const get = <T>(ctx: ResolutionContext, token: symbol): T => ctx.get<T>(token);
   const { database } = options;
 
@@ -169,6 +182,17 @@ export const buildContainer = (options: ContainerOptions): Container => {
     });
   }
 
+  // ------------------------------------------------------------ operations
+  if (database !== undefined) {
+    c.bind<OperationsReadModel>(TOKENS.OperationsReadModel).toDynamicValue(() => new KyselyOperationsReadModel(database.db));
+    c.bind<EntryOutcomeTally>(TOKENS.EntryOutcomeTally).toDynamicValue(
+      (ctx) =>
+        new EntryOutcomeTally(get(ctx, TOKENS.OperationsReadModel), get(ctx, TOKENS.Logger), () =>
+          get<Clock>(ctx, TOKENS.Clock).now(),
+        ),
+    );
+  }
+
   // ----------------------------------------------------------- background
   /** The library's worker, as an embedder runs it: sweeps, the relay, housekeeping (delivered events kept a week). */
   c.bind<Worker>(TOKENS.Worker).toDynamicValue((ctx) => {
@@ -205,6 +229,7 @@ export const buildContainer = (options: ContainerOptions): Container => {
           ? {
               notifier: get<ChangeNotifier>(ctx, TOKENS.ChangeNotifier),
               sink: get<ClosableEventSink>(ctx, TOKENS.EventSink),
+              tally: get<EntryOutcomeTally>(ctx, TOKENS.EntryOutcomeTally),
             }
           : {}),
       }),
@@ -233,6 +258,17 @@ export const buildContainer = (options: ContainerOptions): Container => {
       logger: get(ctx, TOKENS.Logger),
       metrics,
       readiness: get(ctx, TOKENS.Readiness),
+      configStatus: configStatusOf(config, startedAt),
+      ...(database !== undefined
+        ? {
+            operations: {
+              readModel: get<OperationsReadModel>(ctx, TOKENS.OperationsReadModel),
+              outbox: get<OutboxRelay>(ctx, TOKENS.OutboxRelay),
+              tally: get<EntryOutcomeTally>(ctx, TOKENS.EntryOutcomeTally),
+              clock,
+            },
+          }
+        : {}),
     };
   });
 

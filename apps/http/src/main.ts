@@ -5,7 +5,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatc
 import { createApp } from './app';
 import { buildContainer } from './container';
 import { databaseSettingsFromEnv, type DatabaseSettings } from './config/database-env';
-import { DEMO_SERVICE_TOKEN } from './config/demo-config';
+import { DEMO_OPERATOR_TOKEN, DEMO_SERVICE_TOKEN } from './config/demo-config';
 import { loadConfig } from './config/load-config';
 import { ReloadableConfigSource } from './config/reloadable-config-source';
 import type { AppDeps } from './http/routes/deps';
@@ -61,6 +61,7 @@ const printWelcome = (url: string, demo: boolean): void => {
     lines.push(
       '  Demo configuration (CODEDISPATCH_CONFIG unset): areas svo_d and zenit, memory tracker, embedded sink.',
       `  Service token: ${DEMO_SERVICE_TOKEN}`,
+      `  Operator token: ${DEMO_OPERATOR_TOKEN} (the console at ${url}/console, npm run admin)`,
       '  Driver token:  npm run token -- --park P --driver D',
       '  Whole flow:    npm run demo',
       `  Try: curl -s -X POST ${url}/v1/order/create -H 'Authorization: Bearer ${DEMO_SERVICE_TOKEN}' -H 'Content-Type: application/json' -d '{"order_id":"o1","area_id":"svo_d"}'`,

@@ -31,6 +31,10 @@ export const TOKENS = {
   EventSink: Symbol.for('codedispatch.EventSink'),
   OutboxRelay: Symbol.for('codedispatch.OutboxRelay'),
   Worker: Symbol.for('codedispatch.Worker'),
+  /** What the operations console reads (with a database). */
+  OperationsReadModel: Symbol.for('codedispatch.OperationsReadModel'),
+  /** Refused code entries counted in memory, written every few seconds (with a database). */
+  EntryOutcomeTally: Symbol.for('codedispatch.EntryOutcomeTally'),
   Authenticator: Symbol.for('codedispatch.Authenticator'),
   Readiness: Symbol.for('codedispatch.Readiness'),
   /** Background work started by `main.ts`: the change notifier and the worker (sweeps, relay, housekeeping). */

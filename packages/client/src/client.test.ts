@@ -188,3 +188,51 @@ describe('long-polls', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('ops (operator token)', () => {
+  const OPERATOR: Auth = { kind: 'operator', token: 'op-token' };
+  const story = { assignment: {}, events: [] };
+
+  it('sends the operator token and the query of each read', async () => {
+    const { fetch, seen } = scripted(
+      json(200, { generated_at: '2026-12-06T10:00:00.000Z', bucket_s: 60, areas: [] }),
+      json(200, story),
+      json(200, { orders: [] }),
+      json(200, { depth: 0, oldest_age_s: 0, dead: 0, dead_letters: [] }),
+      json(200, { origin: { kind: 'demo' } }),
+    );
+    const client = createClient({ baseUrl: 'http://cd.test', auth: OPERATOR, fetch, retry: fast });
+    await client.ops.areas({ windowMin: 30 });
+    await client.ops.order('o 1');
+    await client.ops.find('svo_d', '482 918');
+    await client.ops.events({ limit: 5 });
+    await client.ops.config();
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET http://cd.test/v1/ops/areas?window_min=30',
+      'GET http://cd.test/v1/ops/orders/o%201',
+      'GET http://cd.test/v1/ops/orders?area_id=svo_d&code=482%20918',
+      'GET http://cd.test/v1/ops/events?limit=5',
+      'GET http://cd.test/v1/ops/config',
+    ]);
+    expect(seen.every((s) => s.headers.get('authorization') === 'Bearer op-token')).toBe(true);
+  });
+
+  it('retries the reads on a 503, never a redrive', async () => {
+    const reads = scripted(json(503, problem(503, 'storage_unavailable'), { 'Retry-After': '0' }), json(200, story));
+    const reader = createClient({ baseUrl: 'http://cd.test', auth: OPERATOR, fetch: reads.fetch, retry: fast });
+    await reader.ops.order('o1');
+    expect(reads.seen).toHaveLength(2);
+
+    const writes = scripted(
+      json(503, problem(503, 'storage_unavailable'), { 'Retry-After': '0' }),
+      json(503, problem(503, 'storage_unavailable'), { 'Retry-After': '0' }),
+    );
+    const writer = createClient({ baseUrl: 'http://cd.test', auth: OPERATOR, fetch: writes.fetch, retry: fast });
+    await expect(writer.ops.redrive('0b8f6c1e-1d3c-4c53-9d1f-5d2a3c4b5e6f')).rejects.toBeInstanceOf(CodeDispatchProblem);
+    await expect(writer.ops.redriveAll()).rejects.toBeInstanceOf(CodeDispatchProblem);
+    expect(writes.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST http://cd.test/v1/ops/events/0b8f6c1e-1d3c-4c53-9d1f-5d2a3c4b5e6f/redrive',
+      'POST http://cd.test/v1/ops/events/redrive',
+    ]);
+  });
+});

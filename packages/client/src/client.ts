@@ -15,11 +15,22 @@ export type Assignment = Schemas['Assignment'];
 /** The processing event a webhook receiver gets (and the amqp sink publishes): check its signature first. */
 export type ProcessingEvent = Schemas['ProcessingEvent'];
 export type Status = Schemas['Status'];
+export type AreasResponse = Schemas['AreasResponse'];
+export type AreaSummary = Schemas['AreaSummary'];
+export type OrderStory = Schemas['OrderStory'];
+export type OrdersByCode = Schemas['OrdersByCode'];
+export type EventsResponse = Schemas['EventsResponse'];
+export type RedriveResponse = Schemas['RedriveResponse'];
+export type ConfigStatus = Schemas['ConfigStatusResponse'];
 export type AssignmentErrorCode = Schemas['AssignmentErrorCode'];
 
-/** The caller's credentials: a service token, a driver's JWT, or a trusted gateway's token with the driver it vouches for. */
+/**
+ * The caller's credentials: a service token, a driver's JWT, a trusted gateway's token with the driver it vouches for,
+ * or an operator token (the `ops` calls).
+ */
 export type Auth =
   | { readonly kind: 'service'; readonly token: string }
+  | { readonly kind: 'operator'; readonly token: string }
   | { readonly kind: 'driver'; readonly jwt: string }
   | { readonly kind: 'gateway'; readonly token: string; readonly parkId: string; readonly driverId: string };
 
@@ -44,6 +55,16 @@ export interface StatusOptions extends CallOptions {
   readonly waitMs?: number;
 }
 
+export interface AreasOptions extends CallOptions {
+  /** How many one-minute buckets `series` has (15..180; default 60). */
+  readonly windowMin?: number;
+}
+
+export interface DeadLettersOptions extends CallOptions {
+  /** How many dead letters, newest first (1..500; default 100). */
+  readonly limit?: number;
+}
+
 export interface CodeDispatchClient {
   /** The order system. */
   readonly orders: {
@@ -66,11 +87,29 @@ export interface CodeDispatchClient {
     /** Acquires the driver who entered the code; retried on network errors and 503 (tracker unavailable). */
     lookup(orderId: string, options?: CallOptions): Promise<LookupResponse>;
   };
+  /** Operators (an operator token): the operations console's API. The reads are retried; the redrives never. */
+  readonly ops: {
+    /** Activity by area. */
+    areas(options?: AreasOptions): Promise<AreasResponse>;
+    /** The record with its change log, and its outbox events. */
+    order(orderId: string, options?: CallOptions): Promise<OrderStory>;
+    /** The active records of an area with this code, as typed. */
+    find(areaId: string, code: string, options?: CallOptions): Promise<OrdersByCode>;
+    /** Outbox depth and the dead letters. */
+    events(options?: DeadLettersOptions): Promise<EventsResponse>;
+    /** Puts one dead letter back in the queue (a problem `not_found` when there is none with this id). */
+    redrive(eventId: string, options?: CallOptions): Promise<RedriveResponse>;
+    /** Puts every dead letter back in the queue. */
+    redriveAll(options?: CallOptions): Promise<RedriveResponse>;
+    /** The configuration in force and the last reload. */
+    config(options?: CallOptions): Promise<ConfigStatus>;
+  };
 }
 
 const authHeaders = (auth: Auth): Record<string, string> => {
   switch (auth.kind) {
     case 'service':
+    case 'operator':
       return { Authorization: `Bearer ${auth.token}` };
     case 'driver':
       return { Authorization: `Bearer ${auth.jwt}` };
@@ -133,6 +172,27 @@ export const createClient = (options: ClientOptions): CodeDispatchClient => {
     processing: {
       lookup: (orderId, { signal } = {}) =>
         safe(() => api.POST('/v1/drivers-lookup', { body: { order_id: orderId }, signal }), signal),
+    },
+    ops: {
+      areas: ({ windowMin, signal } = {}) =>
+        safe(
+          () =>
+            api.GET('/v1/ops/areas', {
+              params: { query: windowMin !== undefined ? { window_min: windowMin } : {} },
+              signal,
+            }),
+          signal,
+        ),
+      order: (orderId, { signal } = {}) =>
+        safe(() => api.GET('/v1/ops/orders/{order_id}', { params: { path: { order_id: orderId } }, signal }), signal),
+      find: (areaId, code, { signal } = {}) =>
+        safe(() => api.GET('/v1/ops/orders', { params: { query: { area_id: areaId, code } }, signal }), signal),
+      events: ({ limit, signal } = {}) =>
+        safe(() => api.GET('/v1/ops/events', { params: { query: limit !== undefined ? { limit } : {} }, signal }), signal),
+      redrive: (eventId, { signal } = {}) =>
+        once(() => api.POST('/v1/ops/events/{event_id}/redrive', { params: { path: { event_id: eventId } }, signal }), signal),
+      redriveAll: ({ signal } = {}) => once(() => api.POST('/v1/ops/events/redrive', { signal }), signal),
+      config: ({ signal } = {}) => safe(() => api.GET('/v1/ops/config', { signal }), signal),
     },
   };
 };

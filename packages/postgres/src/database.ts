@@ -1,5 +1,6 @@
 import type { AssignmentsTable } from './assignments.table';
 import type { DriverAttemptsTable } from './driver-attempts.table';
+import type { EntryOutcomesTable } from './entry-outcomes.table';
 import type { OutboxTable } from './outbox.table';
 
 /** The PostgreSQL schema that holds every table of codedispatch (SPEC §3). */
@@ -12,6 +13,7 @@ export const SCHEMA = 'code_dispatch';
 export interface Database {
   'code_dispatch.assignments': AssignmentsTable;
   'code_dispatch.driver_attempts': DriverAttemptsTable;
+  'code_dispatch.entry_outcomes': EntryOutcomesTable;
   'code_dispatch.outbox': OutboxTable;
 }
 

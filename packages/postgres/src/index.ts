@@ -10,6 +10,7 @@ export * from './database';
 // The tables' row types; their mappings and SQL fragments stay inside the package.
 export type { AssignmentsTable, AssignmentRow } from './assignments.table';
 export type { DriverAttemptsTable } from './driver-attempts.table';
+export type { EntryOutcomesTable } from './entry-outcomes.table';
 export type { OutboxTable, OutboxRow, ProcessingEventPayload } from './outbox.table';
 export * from './migrations';
 export * from './connect';
@@ -18,3 +19,4 @@ export * from './kysely-assignment-repository';
 export * from './legacy-import-writer';
 export * from './change-notifier';
 export * from './outbox-store';
+export * from './operations-read-model';

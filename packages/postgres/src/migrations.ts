@@ -139,11 +139,53 @@ const outboxUndelivered: Migration = {
   ),
 };
 
+/**
+ * What the operations console reads (issue 13).
+ *
+ * `entry_outcomes`: the refused code entries the assign endpoint answered,
+ * counted by (area, minute, problem code). Each instance counts in memory and
+ * adds its counts every few seconds, so instances add up in one row per key;
+ * housekeeping deletes the minutes past retention through `minute`'s index
+ * (the primary key leads with the area, so it cannot serve that range).
+ *
+ * `assignments_updated_at_idx`: every transition sets `updated_at` (its
+ * change's time), so the records with a change in the last minutes are the
+ * rows with a recent `updated_at`: the console reads them through this index
+ * instead of scanning the table. Its cost: one more index entry written per
+ * transition (and per insert). Built in the migration's transaction (it
+ * locks out writes for the time of the build); an operator of a large table
+ * may build it beforehand with CREATE INDEX CONCURRENTLY, hence `if not exists`.
+ *
+ * `outbox_order_idx`: the console shows the events of one order; without it
+ * that would scan the outbox's whole retention. One index entry per event.
+ */
+const operations: Migration = {
+  up: statements(
+    `create table ${SCHEMA}.entry_outcomes (
+       area_id text not null,
+       minute  timestamptz not null
+                 constraint entry_outcomes_minute_check check (date_trunc('minute', minute) = minute),
+       code    text not null,
+       count   integer not null constraint entry_outcomes_count_check check (count > 0),
+       constraint entry_outcomes_pkey primary key (area_id, minute, code)
+     )`,
+    `create index entry_outcomes_minute_idx on ${SCHEMA}.entry_outcomes (minute)`,
+    `create index if not exists assignments_updated_at_idx on ${SCHEMA}.assignments (updated_at)`,
+    `create index if not exists outbox_order_idx on ${SCHEMA}.outbox (order_id)`,
+  ),
+  down: statements(
+    `drop index if exists ${SCHEMA}.outbox_order_idx`,
+    `drop index if exists ${SCHEMA}.assignments_updated_at_idx`,
+    `drop table if exists ${SCHEMA}.entry_outcomes`,
+  ),
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_26_0001_initial': initial,
   '2026_12_05_0002_driver_attempts': driverAttempts,
   '2026_12_06_0003_outbox_undelivered': outboxUndelivered,
+  '2026_12_07_0004_operations': operations,
 };
 
 export const migrationProvider: MigrationProvider = {

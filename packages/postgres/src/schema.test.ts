@@ -76,6 +76,7 @@ describe.each(TEST_DIALECTS)('code_dispatch schema on %s', (dialect) => {
       expect(rows.map((r) => r.table_name)).toEqual([
         'assignments',
         'driver_attempts',
+        'entry_outcomes',
         'failed_code_entries',
         'kysely_migration',
         'kysely_migration_lock',

@@ -5,6 +5,7 @@ import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type Unlis
 import { OUTBOX_CHANNEL, type Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
 import { migrateToLatest, type MigrationReport } from './migrations';
+import { KyselyOperationsReadModel } from './operations-read-model';
 
 /*
  * The store an embedder hands to `createCodeDispatch`: on their own Kysely,
@@ -23,6 +24,8 @@ export type PostgresStoreOptions<DB = unknown> =
 
 export interface PostgresStore extends Store {
   readonly repository: KyselyAssignmentRepository;
+  /** What the operations console reads, and the entry-outcome tally. */
+  readonly operations: KyselyOperationsReadModel;
   /** The store's Kysely, typed with the `code_dispatch` tables. */
   readonly db: Kysely<Database>;
   /** Creates or updates the `code_dispatch` schema. Idempotent; safe from several processes at once. */
@@ -98,6 +101,7 @@ const storeOn = (db: Kysely<Database>, close: () => Promise<void>, remote?: Data
   return {
     db,
     repository: new SignallingRepository(db, () => local.tell(OUTBOX_CHANNEL)),
+    operations: new KyselyOperationsReadModel(db),
     migrate: () => migrateToLatest(db),
     // On a transaction nothing is committed yet when a statement returns: no signal, the relay polls.
     inTransaction: (trx) => ({

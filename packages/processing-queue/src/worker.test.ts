@@ -108,6 +108,33 @@ describe('startWorker on an embedded database', () => {
     }
   });
 
+  it("prunes the entry-outcome tally's minutes past retention at housekeeping", async () => {
+    const clock = new FixedClock('2026-11-26T10:00:00.000Z');
+    const minute = (offsetMin: number): Date => new Date(clock.now().getTime() + offsetMin * 60_000);
+    await store.operations.recordEntryOutcomes([
+      { areaId: 'svo_d', minute: minute(-25 * 60), code: 'code_not_found', count: 3 },
+      { areaId: 'svo_d', minute: minute(-23 * 60), code: 'code_not_found', count: 1 },
+    ]);
+    const kept = () =>
+      store.db
+        .selectFrom('code_dispatch.entry_outcomes')
+        .select('minute')
+        .execute()
+        .then((rows) => rows.map((r) => r.minute));
+    const worker = await startWorker({
+      dispatch: { sweep: async () => ({ ok: true, value: { expired: 0, timedOut: 0 } }) },
+      store,
+      clock,
+      entryOutcomesRetentionS: 86_400,
+    });
+    try {
+      await until(async () => (await kept()).length === 1);
+      expect(await kept()).toEqual([minute(-23 * 60)]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('runs housekeeping at start and survives its failure; sweeps only without a store', async () => {
     const events: WorkerEvent[] = [];
     let sweeps = 0;

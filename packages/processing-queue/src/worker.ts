@@ -1,5 +1,5 @@
 import type { CodeDispatch } from '@codedispatch/core';
-import type { PostgresStore } from '@codedispatch/postgres';
+import { KyselyOperationsReadModel, type PostgresStore } from '@codedispatch/postgres';
 import type { ClosableEventSink } from './event';
 import { OutboxRelay, type RelayNotice } from './outbox-relay';
 
@@ -10,7 +10,7 @@ import { OutboxRelay, type RelayNotice } from './outbox-relay';
  * processing timeouts; without it an expired code stays taken until someone
  * reads its order), the outbox relay to a sink (without it events stay
  * undelivered), and housekeeping (old attempt rows, delivered events past
- * retention). Several workers on one database are fine: the sweep's writes
+ * retention, the entry-outcome tally's old minutes). Several workers on one database are fine: the sweep's writes
  * are compare-and-set, the relay leases its rows.
  */
 
@@ -42,6 +42,8 @@ export interface WorkerOptions {
    * for a configuration that reloads). Default 1 day.
    */
   readonly attemptsRetentionS?: number | (() => number);
+  /** The entry-outcome tally (the operations console's) keeps its minutes this long. Default 1 day. */
+  readonly entryOutcomesRetentionS?: number;
   /** The use cases' clock, for the attempt rows' retention. Default the wall clock. */
   readonly clock?: { now(): Date };
   /** What the worker did or failed to do; must not throw. */
@@ -58,6 +60,7 @@ const DEFAULT_SWEEP_MS = 1000;
 const DEFAULT_HOUSEKEEPING_MS = 10 * 60_000;
 const DEFAULT_DELIVERED_RETENTION_S = 7 * 86_400;
 const DEFAULT_ATTEMPTS_RETENTION_S = 86_400;
+const DEFAULT_ENTRY_OUTCOMES_RETENTION_S = 86_400;
 
 /** The background work; `start()` it, `stop()` it at shutdown. */
 export class Worker {
@@ -138,6 +141,10 @@ export class Worker {
       const now = this.options.clock?.now().getTime() ?? Date.now();
       await store?.repository.pruneFailedAttempts(new Date(now - keepS * 1000));
       await this.relay?.pruneDelivered(this.options.deliveredRetentionS ?? DEFAULT_DELIVERED_RETENTION_S);
+      if (store !== undefined) {
+        const tallyS = this.options.entryOutcomesRetentionS ?? DEFAULT_ENTRY_OUTCOMES_RETENTION_S;
+        await new KyselyOperationsReadModel(store.db).pruneEntryOutcomes(new Date(now - tallyS * 1000));
+      }
     } catch (error) {
       this.tell({ kind: 'housekeeping_failed', error });
     }

@@ -22,12 +22,13 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from '@codedispatc
 import type { ClosableEventSink, OutboxEvent } from '@codedispatch/processing-queue';
 import { createApp } from '../app';
 import { buildContainer } from '../container';
-import { configFromDocument, type LoadedConfig } from '../config/load-config';
+import { configFromDocument, documentVersion, type LoadedConfig } from '../config/load-config';
 import { ReloadableConfigSource } from '../config/reloadable-config-source';
 import type { AppDeps } from '../http/routes/deps';
 import { createLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { Background } from '../runtime/background';
+import type { EntryOutcomeTally } from '../operations/entry-outcome-tally';
 import { TOKENS } from '../tokens';
 import { conforms } from './contract';
 
@@ -41,6 +42,7 @@ export const SERVICE_TOKEN = 'svc-token-ordercommit-0001';
 export const PROCESSING_TOKEN = 'svc-token-processing-0002';
 export const JWT_SECRET = 'test-driver-jwt-secret-0123456789';
 export const GATEWAY_TOKEN = 'gateway-token-0003';
+export const OPERATOR_TOKEN = 'operator-token-alice-0004';
 
 export type StorageKind = 'pglite' | 'postgres';
 
@@ -75,6 +77,7 @@ export const testDocument = (overrides: Record<string, unknown> = {}): Record<st
     service_tokens: { ordercommit: SERVICE_TOKEN, processing: PROCESSING_TOKEN },
     driver_jwt: { hs256_secret: JWT_SECRET },
     gateway_token: GATEWAY_TOKEN,
+    operator_tokens: { alice: OPERATOR_TOKEN },
   },
   tracker: { kind: 'memory' },
   processing_queue: { sink: 'embedded' },
@@ -82,7 +85,11 @@ export const testDocument = (overrides: Record<string, unknown> = {}): Record<st
 });
 
 const loadDocument = (doc: unknown): E.Either<readonly { path: string; message: string }[], LoadedConfig> =>
-  E.map((config: LoadedConfig['config']) => ({ config, origin: { kind: 'demo' as const } }))(configFromDocument(doc, {}));
+  E.map((config: LoadedConfig['config']) => ({
+    config,
+    origin: { kind: 'demo' as const },
+    version: documentVersion(JSON.stringify(doc)),
+  }))(configFromDocument(doc, {}));
 
 export const loadedOrThrow = (doc: unknown): LoadedConfig => {
   const loaded = loadDocument(doc);
@@ -185,6 +192,8 @@ export interface Instance {
   readonly logs: MemoryTransport;
   readonly background: Background;
   readonly metrics: Metrics;
+  /** Writes the entry-outcome tally's counts now (it does every 5 s); nothing without a database. */
+  flushTally(): Promise<void>;
   /** Replaces the configuration document (as a reload would). */
   setDocument(doc: Record<string, unknown>): E.Either<unknown, unknown>;
   get(path: string): request.Test;
@@ -231,6 +240,9 @@ export const startInstance = async (options: InstanceOptions = {}): Promise<Inst
     logs,
     background,
     metrics,
+    flushTally: async () => {
+      if (options.database !== undefined) await container.get<EntryOutcomeTally>(TOKENS.EntryOutcomeTally).flush();
+    },
     setDocument: (doc) => {
       document = doc;
       return config.reload('test');
@@ -252,6 +264,8 @@ export const startInstance = async (options: InstanceOptions = {}): Promise<Inst
 // ---------------------------------------------------------------- credentials
 
 export const service = (token = SERVICE_TOKEN): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+
+export const operator = (token = OPERATOR_TOKEN): Record<string, string> => ({ Authorization: `Bearer ${token}` });
 
 export interface JwtOptions {
   readonly secret?: string;

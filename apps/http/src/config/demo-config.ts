@@ -7,6 +7,7 @@
 export const DEMO_SERVICE_TOKEN = 'demo-service-token';
 export const DEMO_DRIVER_JWT_SECRET = 'demo-driver-jwt-secret-0123456789';
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway-token';
+export const DEMO_OPERATOR_TOKEN = 'demo-operator-token';
 
 export const demoConfigDocument = (): Record<string, unknown> => ({
   processing_enabled: true,
@@ -38,6 +39,7 @@ export const demoConfigDocument = (): Record<string, unknown> => ({
     service_tokens: { demo: DEMO_SERVICE_TOKEN },
     driver_jwt: { hs256_secret: DEMO_DRIVER_JWT_SECRET },
     gateway_token: DEMO_GATEWAY_TOKEN,
+    operator_tokens: { demo: DEMO_OPERATOR_TOKEN },
   },
   tracker: { kind: 'memory' },
   processing_queue: { sink: 'embedded' },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,23 @@ describe('loading the configuration', () => {
     expect(E.isLeft(parseServiceTokens('nameonly'))).toBe(true);
   });
 
+  it('reads operator tokens from the document and lets CODEDISPATCH_OPERATOR_TOKENS replace them', () => {
+    const withOperators = VALID_YAML.replace('auth:\n', 'auth:\n  operator_tokens: {alice: "doc-op"}\n');
+    const fromDocument = loadConfig({ CODEDISPATCH_CONFIG: file('ops.yaml', withOperators) });
+    if (E.isLeft(fromDocument)) throw new Error(JSON.stringify(fromDocument.left));
+    expect(fromDocument.right.config.auth.operatorTokens).toEqual({ alice: 'doc-op' });
+    const fromEnv = loadConfig({
+      CODEDISPATCH_CONFIG: file('ops-env.yaml', withOperators),
+      CODEDISPATCH_OPERATOR_TOKENS: 'alice=tok1, bob=tok2',
+    });
+    if (E.isLeft(fromEnv)) throw new Error(JSON.stringify(fromEnv.left));
+    expect(fromEnv.right.config.auth.operatorTokens).toEqual({ alice: 'tok1', bob: 'tok2' });
+    const bad = loadConfig({ CODEDISPATCH_CONFIG: file('ops-bad.yaml', VALID_YAML), CODEDISPATCH_OPERATOR_TOKENS: 'alice' });
+    expect(E.isLeft(bad) && bad.left.map((i) => i.path)).toEqual(['CODEDISPATCH_OPERATOR_TOKENS[0]']);
+    const none = loadConfig({ CODEDISPATCH_CONFIG: file('ops-none.yaml', VALID_YAML) });
+    expect(E.isRight(none) && none.right.config.auth.operatorTokens).toEqual({});
+  });
+
   it('reports every issue of an invalid document, with paths', () => {
     const loaded = loadConfig({
       CODEDISPATCH_CONFIG: file(
@@ -159,6 +177,47 @@ describe('reloading', () => {
     expect(lines.find((l) => l.message === 'configuration refused; the last good one stays in force')).toMatchObject({
       issue_count: issues.length,
     });
+  });
+
+  it('remembers the version and load time of the document in force and the outcome of the last reload', () => {
+    const path = file('status.yaml', VALID_YAML);
+    const env = { CODEDISPATCH_CONFIG: path };
+    const first = loadConfig(env);
+    if (E.isLeft(first)) throw new Error('invalid');
+    expect(first.right.version).toBe(`sha256:${createHash('sha256').update(VALID_YAML).digest('hex').slice(0, 16)}`);
+    let now = new Date('2026-12-06T10:00:00.000Z');
+    const source = new ReloadableConfigSource(
+      first.right,
+      () => loadConfig(env),
+      capture().logger,
+      () => now,
+    );
+    expect(source.status()).toEqual({
+      origin: { kind: 'file', path },
+      version: first.right.version,
+      loadedAt: new Date('2026-12-06T10:00:00.000Z'),
+      lastReload: null,
+      appliesAtRestart: [],
+    });
+
+    const changed = VALID_YAML.replace('tracker: {kind: memory}', 'tracker: {kind: http, url: "http://tracker.local"}');
+    writeFileSync(path, changed);
+    now = new Date('2026-12-06T10:01:00.000Z');
+    source.reload('SIGHUP');
+    const applied = source.status();
+    expect(applied.version).toBe(`sha256:${createHash('sha256').update(changed).digest('hex').slice(0, 16)}`);
+    expect(applied.loadedAt).toEqual(now);
+    expect(applied.lastReload).toEqual({ at: now, trigger: 'SIGHUP', outcome: 'applied', issues: [] });
+    expect(applied.appliesAtRestart).toEqual(['tracker']);
+
+    writeFileSync(path, 'processing_enabled: maybe\n');
+    now = new Date('2026-12-06T10:02:00.000Z');
+    source.reload('file change');
+    const refused = source.status();
+    expect(refused.version).toBe(applied.version);
+    expect(refused.loadedAt).toEqual(new Date('2026-12-06T10:01:00.000Z'));
+    expect(refused.lastReload).toMatchObject({ at: now, trigger: 'file change', outcome: 'refused' });
+    expect(refused.lastReload?.issues.map((i) => i.path)).toContain('processing_enabled');
   });
 
   it('reloads when the file changes', async () => {

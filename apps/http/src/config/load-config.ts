@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import * as E from 'fp-ts/Either';
 import YAML from 'yaml';
 import type { ConfigIssue } from '@codedispatch/core';
 import { demoConfigDocument } from './demo-config';
-import { decodeServiceConfig, type ServiceConfig } from './service-config';
+import { decodeServiceConfig, type ConfigOrigin, type ServiceConfig } from './service-config';
 
 /*
  * The one configuration document (SPEC §8): YAML or JSON (by extension) at
@@ -13,25 +14,41 @@ import { decodeServiceConfig, type ServiceConfig } from './service-config';
  * validated like the rest. Every problem is reported, never just the first.
  */
 
-export type ConfigOrigin = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'demo' };
+export type { ConfigOrigin };
 
 export interface LoadedConfig {
   readonly config: ServiceConfig;
   readonly origin: ConfigOrigin;
+  /** `sha256:` and the first 16 hex digits of the SHA-256 of the document's text as read (the demo's: its JSON). */
+  readonly version: string;
 }
+
+/** The version of a document's text, as GET /v1/ops/config shows it. */
+export const documentVersion = (text: string): string =>
+  `sha256:${createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16)}`;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** The document in a file, parsed by extension: `.json` as JSON, anything else as YAML (a superset of JSON). */
-export const readConfigDocument = (path: string): E.Either<readonly ConfigIssue[], unknown> => {
+export const readConfigDocument = (path: string): E.Either<readonly ConfigIssue[], unknown> =>
+  E.map((read: { readonly document: unknown }) => read.document)(readConfigFile(path));
+
+/** The document in a file and its text as read. */
+const readConfigFile = (
+  path: string,
+): E.Either<readonly ConfigIssue[], { readonly document: unknown; readonly text: string }> => {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     return E.left([{ path: '', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
   }
+  return E.map((document: unknown) => ({ document, text }))(parseConfigText(path, text));
+};
+
+const parseConfigText = (path: string, text: string): E.Either<readonly ConfigIssue[], unknown> => {
   if (extname(path).toLowerCase() === '.json') {
     try {
       return E.right(JSON.parse(text) as unknown);
@@ -51,7 +68,10 @@ export const readConfigDocument = (path: string): E.Either<readonly ConfigIssue[
 };
 
 /** `name=token,name2=token2` → `{name: token, name2: token2}`, or the problems of the variable. */
-export const parseServiceTokens = (value: string): E.Either<readonly ConfigIssue[], Record<string, string>> => {
+export const parseServiceTokens = (
+  value: string,
+  variable = 'CODEDISPATCH_SERVICE_TOKENS',
+): E.Either<readonly ConfigIssue[], Record<string, string>> => {
   const tokens: Record<string, string> = Object.create(null) as Record<string, string>;
   const issues: ConfigIssue[] = [];
   value
@@ -62,7 +82,7 @@ export const parseServiceTokens = (value: string): E.Either<readonly ConfigIssue
       const eq = entry.indexOf('=');
       const name = eq < 0 ? '' : entry.slice(0, eq).trim();
       const token = eq < 0 ? '' : entry.slice(eq + 1).trim();
-      if (name === '' || token === '') issues.push({ path: `CODEDISPATCH_SERVICE_TOKENS[${i}]`, message: 'expected name=token' });
+      if (name === '' || token === '') issues.push({ path: `${variable}[${i}]`, message: 'expected name=token' });
       else tokens[name] = token;
     });
   return issues.length > 0 ? E.left(issues) : E.right(tokens);
@@ -77,7 +97,7 @@ const section = (doc: Record<string, unknown>, key: string): Record<string, unkn
 
 /**
  * The document with the secrets of the environment in place:
- * `CODEDISPATCH_SERVICE_TOKENS`, `CODEDISPATCH_DRIVER_JWT_SECRET`,
+ * `CODEDISPATCH_SERVICE_TOKENS`, `CODEDISPATCH_OPERATOR_TOKENS`, `CODEDISPATCH_DRIVER_JWT_SECRET`,
  * `CODEDISPATCH_GATEWAY_TOKEN`, `CODEDISPATCH_WEBHOOK_SECRET`,
  * `CODEDISPATCH_AMQP_URL`. The queue secrets apply only when the document has
  * a `processing_queue` section (they cannot choose a sink on their own).
@@ -90,11 +110,17 @@ export const applyEnvSecrets = (document: unknown, env: Env): E.Either<readonly 
     CODEDISPATCH_SERVICE_TOKENS: services,
     CODEDISPATCH_DRIVER_JWT_SECRET: jwtSecret,
     CODEDISPATCH_GATEWAY_TOKEN: gateway,
+    CODEDISPATCH_OPERATOR_TOKENS: operators,
   } = env;
   if (set(services)) {
     const parsed = parseServiceTokens(services);
     if (E.isLeft(parsed)) return parsed;
     section(doc, 'auth').service_tokens = parsed.right;
+  }
+  if (set(operators)) {
+    const parsed = parseServiceTokens(operators, 'CODEDISPATCH_OPERATOR_TOKENS');
+    if (E.isLeft(parsed)) return parsed;
+    section(doc, 'auth').operator_tokens = parsed.right;
   }
   if (set(jwtSecret)) {
     const auth = section(doc, 'auth');
@@ -160,8 +186,12 @@ export const configFromDocument = (
 export const loadConfig = (env: Env = process.env): E.Either<readonly ConfigIssue[], LoadedConfig> => {
   const path = env.CODEDISPATCH_CONFIG;
   const origin: ConfigOrigin = path === undefined || path === '' ? { kind: 'demo' } : { kind: 'file', path };
-  const document = origin.kind === 'file' ? readConfigDocument(origin.path) : E.right(demoConfigDocument());
-  if (E.isLeft(document)) return document;
+  const read =
+    origin.kind === 'file'
+      ? readConfigFile(origin.path)
+      : E.right({ document: demoConfigDocument(), text: JSON.stringify(demoConfigDocument()) });
+  if (E.isLeft(read)) return read;
   const rules = { fromFile: origin.kind === 'file' };
-  return E.map((config: ServiceConfig) => ({ config, origin }))(configFromDocument(document.right, env, rules));
+  const version = documentVersion(read.right.text);
+  return E.map((config: ServiceConfig) => ({ config, origin, version }))(configFromDocument(read.right.document, env, rules));
 };

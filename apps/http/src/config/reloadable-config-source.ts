@@ -4,7 +4,7 @@ import * as E from 'fp-ts/Either';
 import { formatConfigIssues, type ConfigIssue } from '@codedispatch/core';
 import type { Logger } from '../observability/logger';
 import type { LoadedConfig } from './load-config';
-import type { ServiceConfig, ServiceConfigSource } from './service-config';
+import type { ConfigReload, ConfigStatus, ServiceConfig, ServiceConfigSource } from './service-config';
 
 /** What a reload changes only at the next start (adapters are chosen once). */
 const restartOnly = (before: ServiceConfig, after: ServiceConfig): string[] => [
@@ -19,6 +19,10 @@ const restartOnly = (before: ServiceConfig, after: ServiceConfig): string[] => [
  */
 export class ReloadableConfigSource implements ServiceConfigSource {
   private config: ServiceConfig;
+  private readonly initial: ServiceConfig;
+  private readonly origin: LoadedConfig['origin'];
+  private inForce: { readonly version: string; readonly loadedAt: Date };
+  private lastReload: ConfigReload | null = null;
   private watcher: FSWatcher | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(config: ServiceConfig) => void>();
@@ -27,8 +31,22 @@ export class ReloadableConfigSource implements ServiceConfigSource {
     initial: LoadedConfig,
     private readonly load: () => E.Either<readonly ConfigIssue[], LoadedConfig>,
     private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.config = initial.config;
+    this.initial = initial.config;
+    this.origin = initial.origin;
+    this.inForce = { version: initial.version, loadedAt: now() };
+  }
+
+  status(): ConfigStatus {
+    return {
+      origin: this.origin,
+      version: this.inForce.version,
+      loadedAt: this.inForce.loadedAt,
+      lastReload: this.lastReload,
+      appliesAtRestart: restartOnly(this.initial, this.config),
+    };
   }
 
   current(): ServiceConfig {
@@ -38,7 +56,9 @@ export class ReloadableConfigSource implements ServiceConfigSource {
   /** Reads the document again; keeps the last good one when it is invalid. */
   reload(trigger = 'manual'): E.Either<readonly ConfigIssue[], ServiceConfig> {
     const loaded = this.load();
+    const at = this.now();
     if (E.isLeft(loaded)) {
+      this.lastReload = { at, trigger, outcome: 'refused', issues: loaded.left.map(({ path, message }) => ({ path, message })) };
       this.logger.error('configuration refused; the last good one stays in force', {
         trigger,
         issues: loaded.left,
@@ -51,6 +71,8 @@ export class ReloadableConfigSource implements ServiceConfigSource {
     }
     const before = this.config;
     this.config = loaded.right.config;
+    this.inForce = { version: loaded.right.version, loadedAt: at };
+    this.lastReload = { at, trigger, outcome: 'applied', issues: [] };
     const pending = restartOnly(before, this.config);
     this.logger.info('configuration reloaded', { trigger, ...(pending.length > 0 ? { applies_at_restart: pending } : {}) });
     for (const listener of this.listeners) listener(this.config);

@@ -76,6 +76,7 @@ describe('decodeServiceConfig: SPEC §8 example', () => {
           maxTtlS: 86_400,
         },
         gatewayToken: 'gateway-token-3',
+        operatorTokens: {},
       },
       tracker: { kind: 'http', url: 'http://127.0.0.1:9100', timeoutMs: 300 },
       processingQueue: {
@@ -96,7 +97,7 @@ describe('decodeServiceConfig: defaults', () => {
     expect(decoded({})).toEqual({
       ...domainOf({}),
       experiment: { ...domainOf({}).experiment, provider: null },
-      auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null },
+      auth: { serviceTokens: {}, driverJwt: null, gatewayToken: null, operatorTokens: {} },
       tracker: { kind: 'memory' },
       processingQueue: {
         sink: 'embedded',
@@ -132,7 +133,7 @@ describe('decodeServiceConfig: defaults', () => {
     });
     expect(config.experiment.areas).toBeNull();
     expect(config.areas['svo_d']?.driverDueOffsetS).toBeNull();
-    expect(config.auth).toEqual({ serviceTokens: {}, driverJwt: null, gatewayToken: null });
+    expect(config.auth).toEqual({ serviceTokens: {}, driverJwt: null, gatewayToken: null, operatorTokens: {} });
   });
 
   it('driver_jwt by JWKS with audience and issuer', () => {
@@ -220,6 +221,11 @@ describe('decodeServiceConfig: every issue, with its path', () => {
       { path: 'auth.service_tokens.c', message: 'expected non-empty string, got a number (value not shown)' },
       { path: 'auth.gateway_token', message: 'must not be empty' },
     ]);
+    expect(issuesOf({ auth: { operator_tokens: { alice: 'tok en', 'bad\u0000': 'token-2' } } })).toEqual([
+      { path: 'auth.operator_tokens.alice', message: 'expected visible ASCII characters only (no spaces or line breaks)' },
+      { path: 'auth.operator_tokens["bad\\u0000"]', message: expect.stringContaining('invalid key') },
+    ]);
+    expect(decoded({ auth: { operator_tokens: { alice: 'op-token-1' } } }).auth.operatorTokens).toEqual({ alice: 'op-token-1' });
     const secret32 = 'x'.repeat(32);
     expect(decoded({ auth: { driver_jwt: { hs256_secret: secret32 } } }).auth.driverJwt?.hs256Secret).toBe(secret32);
     expect(issuesOf({ auth: { driver_jwt: { hs256_secret: 'x'.repeat(31) } } })).toEqual([

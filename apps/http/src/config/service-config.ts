@@ -66,6 +66,8 @@ export interface AuthSettings {
   readonly serviceTokens: Readonly<Record<string, string>>;
   readonly driverJwt: DriverJwtSettings | null;
   readonly gatewayToken: string | null;
+  /** Operator name → token: the /v1/ops endpoints (none: every call answers 401). */
+  readonly operatorTokens: Readonly<Record<string, string>>;
 }
 
 export type TrackerSettings =
@@ -82,6 +84,28 @@ export interface ServiceConfig extends DispatchConfig {
 /** The service configuration in force; reloadable in production. A `ConfigSource` of the core too. */
 export interface ServiceConfigSource {
   current(): ServiceConfig;
+  /** Where the document in force came from and how the last reload went (GET /v1/ops/config); absent for a fixed one. */
+  status?(): ConfigStatus;
+}
+
+export type ConfigOrigin = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'demo' };
+
+export interface ConfigReload {
+  readonly at: Date;
+  readonly trigger: string;
+  readonly outcome: 'applied' | 'refused';
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+}
+
+export interface ConfigStatus {
+  readonly origin: ConfigOrigin;
+  /** Of the document in force: a refused reload changes neither. */
+  readonly version: string;
+  readonly loadedAt: Date;
+  /** null until a reload was tried. */
+  readonly lastReload: ConfigReload | null;
+  /** Sections changed since the start that apply only at the next start. */
+  readonly appliesAtRestart: readonly string[];
 }
 
 // ---------------------------------------------------------------- values
@@ -159,6 +183,7 @@ export const AuthDocument = strictStruct(
     service_tokens: dictionary('service_tokens', IDENTIFIER, concealed(Token)),
     driver_jwt: nullable(DriverJwtDocument),
     gateway_token: nullable(concealed(Token)),
+    operator_tokens: dictionary('operator_tokens', IDENTIFIER, concealed(Token)),
   },
 );
 
@@ -225,6 +250,7 @@ const toAuth = (doc: ServiceDocument['auth']): AuthSettings => {
             maxTtlS: jwt.max_ttl_s ?? DEFAULT_DRIVER_TOKEN_MAX_TTL_S,
           },
     gatewayToken: doc?.gateway_token ?? null,
+    operatorTokens: doc?.operator_tokens ?? emptyMap(),
   };
 };
 

@@ -10,15 +10,17 @@ import type { HttpFailure } from './problem';
  * Who is calling (SPEC §6). Service endpoints take a service token; driver
  * endpoints take a driver JWT, or the gateway token with both identity
  * headers. Missing or invalid credentials → 401; valid credentials of the
- * wrong kind → 403. Tokens are compared as SHA-256 digests with
+ * wrong kind → 403. Operations endpoints take an operator token; any other
+ * valid credential there → 403. Tokens are compared as SHA-256 digests with
  * `timingSafeEqual`, against every configured token, so neither the length
  * nor the position of a match shows in the timing. Tokens are never logged.
  */
 
-export type CallerKind = 'service' | 'driver';
+export type CallerKind = 'service' | 'driver' | 'operator';
 
 export type Caller =
   | { readonly kind: 'service'; readonly name: string }
+  | { readonly kind: 'operator'; readonly name: string }
   | { readonly kind: 'driver'; readonly driver: Driver; readonly via: 'jwt' | 'gateway' };
 
 export interface CredentialHeaders {
@@ -37,8 +39,18 @@ const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').dig
 /** Digests of the configured tokens, computed once per configuration object. */
 interface TokenTable {
   readonly services: readonly { readonly name: string; readonly digest: Buffer }[];
+  readonly operators: readonly { readonly name: string; readonly digest: Buffer }[];
   readonly gateway: Buffer | null;
 }
+
+/** The name of the first entry whose digest is the presented one; every entry is compared, always (no early exit). */
+const matchOf = (presented: Buffer, entries: TokenTable['services']): string | null => {
+  let name: string | null = null;
+  for (const entry of entries) {
+    if (timingSafeEqual(presented, entry.digest) && name === null) name = entry.name;
+  }
+  return name;
+};
 
 const unauthorized = (detail: string, presented: boolean): HttpFailure => ({
   code: 'unauthorized',
@@ -95,15 +107,21 @@ export class Authenticator {
     const table = this.tableOf(auth);
     const presented = digest(token);
     // Compare against every token, always: no early exit.
-    let service: string | null = null;
-    for (const entry of table.services) {
-      if (timingSafeEqual(presented, entry.digest) && service === null) service = entry.name;
-    }
+    const service = matchOf(presented, table.services);
+    const operator = matchOf(presented, table.operators);
     const gateway = table.gateway !== null && timingSafeEqual(presented, table.gateway);
+
+    if (needed === 'operator') {
+      if (operator !== null) return E.right({ kind: 'operator', name: operator });
+      if (service !== null || gateway || E.isRight(await this.verifyDriverJwt(token, auth)))
+        return E.left(forbidden('Only an operator token (auth.operator_tokens) may call an operations endpoint.'));
+      return E.left(unauthorized('The token is not valid.', true));
+    }
 
     if (needed === 'service') {
       if (service !== null) return E.right({ kind: 'service', name: service });
       if (gateway) return E.left(unauthorized('The gateway token is valid only on driver endpoints.', true));
+      if (operator !== null) return E.left(forbidden('An operator token cannot call a service endpoint.'));
       if (E.isRight(await this.verifyDriverJwt(token, auth)))
         return E.left(forbidden('A driver token cannot call a service endpoint.'));
       return E.left(unauthorized('The token is not valid.', true));
@@ -122,6 +140,7 @@ export class Authenticator {
       return E.right({ kind: 'driver', driver: driver(parkId, driverProfileId), via: 'gateway' });
     }
     if (service !== null) return E.left(forbidden('A service token cannot call a driver endpoint.'));
+    if (operator !== null) return E.left(forbidden('An operator token cannot call a driver endpoint.'));
     const fromJwt = await this.verifyDriverJwt(token, auth);
     return E.isLeft(fromJwt)
       ? E.left(unauthorized(fromJwt.left, true))
@@ -133,6 +152,7 @@ export class Authenticator {
     if (cached !== undefined) return cached;
     const table: TokenTable = {
       services: Object.entries(auth.serviceTokens).map(([name, token]) => ({ name, digest: digest(token) })),
+      operators: Object.entries(auth.operatorTokens).map(([name, token]) => ({ name, digest: digest(token) })),
       gateway: auth.gatewayToken === null ? null : digest(auth.gatewayToken),
     };
     this.tables.set(auth, table);

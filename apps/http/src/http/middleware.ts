@@ -126,6 +126,12 @@ export const serviceNameOf = (res: Response): string => {
   return caller.name;
 };
 
+export const operatorNameOf = (res: Response): string => {
+  const caller = locals(res).caller;
+  if (caller?.kind !== 'operator') throw new Error('no operator caller: requireCaller(operator) must run first');
+  return caller.name;
+};
+
 export const driverOf = (res: Response) => {
   const caller = locals(res).caller;
   if (caller?.kind !== 'driver') throw new Error('no driver caller: requireCaller(driver) must run first');

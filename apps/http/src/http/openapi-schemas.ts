@@ -1,6 +1,7 @@
 import { ProblemCodeShape, ProblemDocument } from './problem';
 import { AssignBody, CancelOrderBody, CreateOrderBody, DriversLookupBody, schemaOf } from './requests';
 import { RESPONSE_SHAPES } from './responses';
+import { CONSOLE_RESPONSE_SHAPES } from './console-responses';
 import { AssignmentErrorCodeShape, StatusShape, Timestamp } from './shapes';
 
 /*
@@ -25,4 +26,5 @@ export const schemas: Record<string, Schema> = {
   ProblemCode: ProblemCodeShape,
   Problem: ProblemDocument,
   ...RESPONSE_SHAPES,
+  ...CONSOLE_RESPONSE_SHAPES,
 };

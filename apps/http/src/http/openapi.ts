@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATUS_OF, type ProblemCode } from './problem';
-import { AssignmentParams, parametersOf, StatusQuery } from './requests';
+import { AreasQuery, AssignmentParams, EventParams, EventsQuery, OrdersByCodeQuery, parametersOf, StatusQuery } from './requests';
 import { ref, schemas, type Schema } from './openapi-schemas';
 
 /*
@@ -80,6 +80,10 @@ const SERVICE_AUTH: readonly ProblemCode[] = ['unauthorized', 'forbidden'];
 const DRIVER_AUTH: readonly ProblemCode[] = ['unauthorized', 'forbidden'];
 
 const SERVICE_SECURITY = [{ serviceToken: [] }];
+const OPERATOR_SECURITY = [{ operatorToken: [] }];
+const OPERATOR_AUTH: readonly ProblemCode[] = ['unauthorized', 'forbidden'];
+/** What every operations endpoint may answer besides its own: credentials, the unexpected, the database. */
+const OPERATOR_COMMON: readonly ProblemCode[] = [...OPERATOR_AUTH, 'internal_error', 'storage_unavailable'];
 const DRIVER_SECURITY = [{ driverJwt: [] }, { gatewayToken: [], parkId: [], driverProfileId: [] }];
 
 const ACCEPT_LANGUAGE = {
@@ -121,6 +125,11 @@ export const openApiDocument = (): Record<string, unknown> => ({
       description: "Called by the driver app with the driver's JWT, or through the gateway with its token and identity headers.",
     },
     { name: 'operations', description: 'Liveness, readiness, metrics and this document; no credentials.' },
+    {
+      name: 'operations-console',
+      description:
+        'For operators, with an operator token (auth.operator_tokens): activity by area, the story of an order, the outbox and its dead letters (and their redrive), the configuration in force. Read-only apart from the redrive. The console page at /console and `npm run admin` use these.',
+    },
     {
       name: 'processing',
       description:
@@ -246,6 +255,105 @@ export const openApiDocument = (): Record<string, unknown> => ({
         },
       },
     },
+    '/v1/ops/areas': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'opsAreas',
+        description:
+          'Every configured area, in the document order: code-space use, pending and processing records now, the last 15 minutes (entries, assignments, entry-to-assignment time, errors by code, attempt-limit refusals) and a series of one-minute buckets.',
+        summary: 'Activity by area',
+        security: OPERATOR_SECURITY,
+        parameters: parametersOf(AreasQuery, 'query'),
+        responses: {
+          '200': json(ref('AreasResponse'), 'Every configured area.'),
+          ...problems([...OPERATOR_COMMON, 'invalid_request']),
+        },
+      },
+    },
+    '/v1/ops/orders': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'opsOrdersByCode',
+        description:
+          'The active records (pending, processing, retryable error) of the area whose code is the typed one, spaces, dashes and dots removed.',
+        summary: 'Active orders by area and code',
+        security: OPERATOR_SECURITY,
+        parameters: parametersOf(OrdersByCodeQuery, 'query'),
+        responses: {
+          '200': json(ref('OrdersByCode'), 'The active records with this code (none: an empty list).'),
+          ...problems([...OPERATOR_COMMON, 'invalid_request']),
+        },
+      },
+    },
+    '/v1/ops/orders/{order_id}': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'opsOrder',
+        description: "The whole record with its change log (as GET /v1/assignments/{order_id}), and the order's outbox events.",
+        summary: 'The story of an order',
+        security: OPERATOR_SECURITY,
+        parameters: parametersOf(AssignmentParams, 'path'),
+        responses: {
+          '200': json(ref('OrderStory'), 'The record and its events.'),
+          ...problems([...OPERATOR_COMMON, 'invalid_request', 'assignment_not_found']),
+        },
+      },
+    },
+    '/v1/ops/events': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'opsEvents',
+        description: 'Outbox depth (undelivered, not dead), the age of its oldest event, and the dead letters, newest first.',
+        summary: 'The outbox and its dead letters',
+        security: OPERATOR_SECURITY,
+        parameters: parametersOf(EventsQuery, 'query'),
+        responses: {
+          '200': json(ref('EventsResponse'), 'The outbox now.'),
+          ...problems([...OPERATOR_COMMON, 'invalid_request']),
+        },
+      },
+    },
+    '/v1/ops/events/redrive': {
+      post: {
+        tags: ['operations-console'],
+        operationId: 'opsRedriveAll',
+        description: 'Puts every dead letter back in the queue and wakes the relays. Logged with the operator name.',
+        summary: 'Redrive every dead letter',
+        security: OPERATOR_SECURITY,
+        responses: {
+          '200': json(ref('RedriveResponse'), 'How many were put back (0 when none).'),
+          ...problems(OPERATOR_COMMON),
+        },
+      },
+    },
+    '/v1/ops/events/{event_id}/redrive': {
+      post: {
+        tags: ['operations-console'],
+        operationId: 'opsRedrive',
+        description: 'Puts this dead letter back in the queue and wakes the relays. Logged with the operator name.',
+        summary: 'Redrive one dead letter',
+        security: OPERATOR_SECURITY,
+        parameters: parametersOf(EventParams, 'path'),
+        responses: {
+          '200': json(ref('RedriveResponse'), 'Put back.'),
+          ...problems([...OPERATOR_COMMON, 'invalid_request', 'not_found']),
+        },
+      },
+    },
+    '/v1/ops/config': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'opsConfig',
+        description:
+          'Where the configuration in force came from, its version (of the document as read) and load time, the last reload (refused ones leave the version as it was) and what applies only at the next start.',
+        summary: 'The configuration in force',
+        security: OPERATOR_SECURITY,
+        responses: {
+          '200': json(ref('ConfigStatusResponse'), 'The configuration in force.'),
+          ...problems(OPERATOR_COMMON),
+        },
+      },
+    },
     '/ping': {
       get: {
         tags: ['operations'],
@@ -299,6 +407,48 @@ export const openApiDocument = (): Record<string, unknown> => ({
         responses: { '200': { description: 'Swagger UI', content: { 'text/html': { schema: { type: 'string' } } } } },
       },
     },
+    '/console': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'consolePage',
+        description:
+          'The operations console page (from @codedispatch/console). It asks for an operator token and calls /v1/ops with it; the page itself needs none. 404 when the console is not installed.',
+        summary: 'The operations console page',
+        security: [],
+        responses: {
+          '200': { description: 'The page (no-cache)', content: { 'text/html': { schema: { type: 'string' } } } },
+          ...problems(['not_found']),
+        },
+      },
+    },
+    '/console/assets/{asset}': {
+      get: {
+        tags: ['operations-console'],
+        operationId: 'consoleAsset',
+        description: "The console page's scripts and styles; their names carry a content hash, so they are cached for a year.",
+        summary: 'An asset of the console page',
+        security: [],
+        parameters: [
+          {
+            name: 'asset',
+            in: 'path',
+            required: true,
+            description: 'The hashed file name',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The asset (immutable)',
+            content: {
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          ...problems(['not_found']),
+        },
+      },
+    },
   },
   webhooks: {
     codeEntered: {
@@ -350,6 +500,11 @@ export const openApiDocument = (): Record<string, unknown> => ({
         type: 'http',
         scheme: 'bearer',
         description: 'auth.gateway_token, only with both X-Park-Id and X-Driver-Profile-Id.',
+      },
+      operatorToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An operator token (auth.operator_tokens): only the /v1/ops endpoints accept it.',
       },
       parkId: { type: 'apiKey', in: 'header', name: 'X-Park-Id' },
       driverProfileId: { type: 'apiKey', in: 'header', name: 'X-Driver-Profile-Id' },

@@ -322,3 +322,66 @@ export const parametersOf = (codec: t.Any, where: 'query' | 'path'): Schema[] =>
 /** Decodes a request part; the issues name each offending field (`order_id`, `wait_ms`). */
 export const decodeRequest = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<readonly ValidationIssue[], A> =>
   E.mapLeft(reportErrors)(codec.decode(input));
+
+// ------------------------------------------------------------- operations
+
+/** An integer query parameter within `min..max` (digits only). */
+const boundedIntegerFromString = (name: string, min: number, max: number, defaultValue: number) =>
+  withSchema(
+    new t.Type<number, string, unknown>(
+      name,
+      (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+      (u, c) =>
+        typeof u === 'string' && /^[0-9]{1,6}$/.test(u) && Number(u) >= min && Number(u) <= max
+          ? t.success(Number(u))
+          : t.failure(u, c, `expected an integer from ${min} to ${max} (digits only), got ${describeValue(u)}`),
+      String,
+    ),
+    { type: 'integer', minimum: min, maximum: max, default: defaultValue },
+  );
+
+export const DEFAULT_WINDOW_MIN = 60;
+export const DEFAULT_DEAD_LETTER_LIMIT = 100;
+
+export interface AreasQuery {
+  readonly window_min?: number;
+}
+export const AreasQuery: Codec<AreasQuery> = struct(
+  'AreasQuery',
+  {},
+  { window_min: boundedIntegerFromString('WindowMin', 15, 180, DEFAULT_WINDOW_MIN) },
+  { window_min: 'How many one-minute buckets `series` has.' },
+);
+
+export interface OrdersByCodeQuery {
+  readonly area_id: AreaId;
+  readonly code: TypedCode;
+}
+export const OrdersByCodeQuery: Codec<OrdersByCodeQuery> = struct(
+  'OrdersByCodeQuery',
+  { area_id: AreaIdField, code: TypedCode },
+  {},
+  { area_id: 'The area', code: 'The code as typed' },
+);
+
+export interface EventsQuery {
+  readonly limit?: number;
+}
+export const EventsQuery: Codec<EventsQuery> = struct(
+  'EventsQuery',
+  {},
+  { limit: boundedIntegerFromString('Limit', 1, 500, DEFAULT_DEAD_LETTER_LIMIT) },
+  { limit: 'How many dead letters, newest first.' },
+);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const EventId = withSchema(
+  refinedString<string>('EventId', (s) => UUID.test(s), 'an event id (a UUID)'),
+  { type: 'string', format: 'uuid' },
+);
+
+export interface EventParams {
+  readonly event_id: string;
+}
+export const EventParams: Codec<EventParams> = struct('EventParams', { event_id: EventId }, {}, { event_id: 'The event' });

@@ -5,6 +5,7 @@ import {
   GATEWAY_TOKEN,
   newDriver,
   newOrderId,
+  OPERATOR_TOKEN,
   PROCESSING_TOKEN,
   RecordingSink,
   SERVICE_TOKEN,
@@ -96,5 +97,23 @@ describe('the client against a running service', () => {
     setTimeout(() => controller.abort(), 50);
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('ops: the story of an order, the areas, a find by the typed code, the outbox and the configuration', async () => {
+    const ops = createClient({ baseUrl, auth: { kind: 'operator', token: OPERATOR_TOKEN } });
+    const orderId = newOrderId('ops');
+    const created = await orders.orders.create({ order_id: orderId, area_id: 'svo_d' });
+    const story = await ops.ops.order(orderId);
+    expect(story.assignment).toEqual(await orders.orders.get(orderId));
+    expect((await ops.ops.find('svo_d', created.code_display)).orders.map((o) => o.order_id)).toEqual([orderId]);
+    expect((await ops.ops.areas({ windowMin: 15 })).areas.find((a) => a.area_id === 'svo_d')?.series).toHaveLength(15);
+    expect(await ops.ops.events()).toMatchObject({ dead: 0, dead_letters: [] });
+    expect(await ops.ops.redriveAll()).toEqual({ redriven: 0 });
+    expect((await ops.ops.config()).version).toMatch(/^sha256:[0-9a-f]{16}$/);
+    const missing = await ops.ops.redrive('0b8f6c1e-1d3c-4c53-9d1f-5d2a3c4b5e6f').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(CodeDispatchProblem);
+    expect((missing as CodeDispatchProblem).code).toBe('not_found');
+    const refused = await orders.ops.config().catch((e: unknown) => e);
+    expect((refused as CodeDispatchProblem).code).toBe('forbidden');
   });
 });

@@ -124,6 +124,146 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/ops/areas': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Activity by area
+     * @description Every configured area, in the document order: code-space use, pending and processing records now, the last 15 minutes (entries, assignments, entry-to-assignment time, errors by code, attempt-limit refusals) and a series of one-minute buckets.
+     */
+    get: operations['opsAreas'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Active orders by area and code
+     * @description The active records (pending, processing, retryable error) of the area whose code is the typed one, spaces, dashes and dots removed.
+     */
+    get: operations['opsOrdersByCode'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/orders/{order_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The story of an order
+     * @description The whole record with its change log (as GET /v1/assignments/{order_id}), and the order's outbox events.
+     */
+    get: operations['opsOrder'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The outbox and its dead letters
+     * @description Outbox depth (undelivered, not dead), the age of its oldest event, and the dead letters, newest first.
+     */
+    get: operations['opsEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/events/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Redrive every dead letter
+     * @description Puts every dead letter back in the queue and wakes the relays. Logged with the operator name.
+     */
+    post: operations['opsRedriveAll'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/events/{event_id}/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Redrive one dead letter
+     * @description Puts this dead letter back in the queue and wakes the relays. Logged with the operator name.
+     */
+    post: operations['opsRedrive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ops/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The configuration in force
+     * @description Where the configuration in force came from, its version (of the document as read) and load time, the last reload (refused ones leave the version as it was) and what applies only at the next start.
+     */
+    get: operations['opsConfig'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ping': {
     parameters: {
       query?: never;
@@ -216,6 +356,46 @@ export interface paths {
      * @description This document rendered by Swagger UI (served with the service, no CDN).
      */
     get: operations['docs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The operations console page
+     * @description The operations console page (from @codedispatch/console). It asks for an operator token and calls /v1/ops with it; the page itself needs none. 404 when the console is not installed.
+     */
+    get: operations['consolePage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/assets/{asset}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An asset of the console page
+     * @description The console page's scripts and styles; their names carry a content hash, so they are cached for a year.
+     */
+    get: operations['consoleAsset'];
     put?: never;
     post?: never;
     delete?: never;
@@ -438,6 +618,140 @@ export interface components {
     };
     Health: {
       status: 'ok' | 'ready';
+    };
+    AreaSummary: {
+      area_id: string;
+      enabled: boolean;
+      code_space: {
+        /** @description Codes the generator can issue */
+        size: number;
+        /** @description Active, or assigned within the reuse cooldown */
+        taken: number;
+        /** @description taken / size */
+        use: number;
+      };
+      now: {
+        pending: number;
+        processing: number;
+      };
+      last_15_min: {
+        /** @description Changes to processing (a driver entered the code) */
+        entries: number;
+        /** @description Changes to assigned */
+        assignments: number;
+        entries_per_min: number;
+        assignments_per_min: number;
+        /** @description From the latest entry to the assignment; nearest-rank percentiles, null when count is 0 */
+        entry_to_assigned_ms: {
+          count: number;
+          p50: number | null;
+          p99: number | null;
+        };
+        /** @description By error or problem code */
+        errors: {
+          [key: string]: number;
+        };
+        /** @description too_many_attempts answers */
+        attempt_limit_refusals: number;
+      };
+      /** @description One-minute buckets, oldest first; the last is the current (partial) minute */
+      series: {
+        at: components['schemas']['Timestamp'];
+        entries: number;
+        assignments: number;
+        errors: number;
+        attempt_limit_refusals: number;
+      }[];
+    };
+    AreasResponse: {
+      generated_at: components['schemas']['Timestamp'];
+      bucket_s: number;
+      /** @description Every configured area, in the document order */
+      areas: components['schemas']['AreaSummary'][];
+    };
+    OutboxEvent: {
+      /** Format: uuid */
+      event_id: string;
+      /** @example code_entered */
+      type: string;
+      created_at: components['schemas']['Timestamp'];
+      attempts: number;
+      delivered_at: components['schemas']['Timestamp'] | null;
+      dead_at: components['schemas']['Timestamp'] | null;
+      last_error: string | null;
+      next_attempt_at: components['schemas']['Timestamp'];
+    };
+    OrderStory: {
+      assignment: components['schemas']['Assignment'];
+      /** @description The order's outbox rows, oldest first (delivered ones may have been pruned) */
+      events: components['schemas']['OutboxEvent'][];
+    };
+    ActiveOrder: {
+      order_id: string;
+      area_id: string;
+      code: string;
+      code_display: string;
+      status: components['schemas']['Status'];
+      error_code: components['schemas']['AssignmentErrorCode'] | null;
+      updated_at: components['schemas']['Timestamp'];
+    };
+    OrdersByCode: {
+      /** @description Active records with this code */
+      orders: components['schemas']['ActiveOrder'][];
+    };
+    DeadLetter: {
+      /** Format: uuid */
+      event_id: string;
+      order_id: string;
+      type: string;
+      attempts: number;
+      created_at: components['schemas']['Timestamp'];
+      dead_at: components['schemas']['Timestamp'];
+      last_error: string | null;
+    };
+    EventsResponse: {
+      /** @description Undelivered events that are not dead letters */
+      depth: number;
+      /** @description Age of the oldest of them; 0 when none */
+      oldest_age_s: number;
+      /** @description Dead letters */
+      dead: number;
+      /** @description Newest first */
+      dead_letters: components['schemas']['DeadLetter'][];
+    };
+    RedriveResponse: {
+      /** @description Dead letters put back in the queue */
+      redriven: number;
+    };
+    ConfigStatusResponse: {
+      origin:
+        | {
+            /** @constant */
+            kind: 'file';
+            path: string;
+          }
+        | {
+            /** @constant */
+            kind: 'demo';
+          };
+      /** @description The first 16 hex digits of the SHA-256 of the document in force, as read */
+      version: string;
+      loaded_at: components['schemas']['Timestamp'];
+      last_reload: {
+        at: components['schemas']['Timestamp'];
+        /**
+         * @example SIGHUP
+         * @example file change
+         */
+        trigger: string;
+        outcome: 'applied' | 'refused';
+        issues: {
+          path: string;
+          message: string;
+        }[];
+      } | null;
+      /** @description Sections changed since the start that apply at the next start */
+      applies_at_restart: string[];
     };
     /**
      * code_dispatch.code_entered
@@ -1404,6 +1718,709 @@ export interface operations {
       };
     };
   };
+  opsAreas: {
+    parameters: {
+      query?: {
+        /** @description How many one-minute buckets `series` has. */
+        window_min?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every configured area. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AreasResponse'];
+        };
+      };
+      /** @description invalid_request */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'invalid_request';
+            /** @constant */
+            status?: 400;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsOrdersByCode: {
+    parameters: {
+      query: {
+        /** @description The area — a string of 1..128 characters without control characters or surrounding spaces */
+        area_id: string;
+        /** @description The code as typed — As typed: spaces, dashes and dots are ignored; no NUL. */
+        code: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The active records with this code (none: an empty list). */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrdersByCode'];
+        };
+      };
+      /** @description invalid_request */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'invalid_request';
+            /** @constant */
+            status?: 400;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsOrder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The order — a string of 1..128 characters without control characters or surrounding spaces */
+        order_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record and its events. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderStory'];
+        };
+      };
+      /** @description invalid_request */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'invalid_request';
+            /** @constant */
+            status?: 400;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description assignment_not_found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'assignment_not_found';
+            /** @constant */
+            status?: 404;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsEvents: {
+    parameters: {
+      query?: {
+        /** @description How many dead letters, newest first. */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The outbox now. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventsResponse'];
+        };
+      };
+      /** @description invalid_request */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'invalid_request';
+            /** @constant */
+            status?: 400;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsRedriveAll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description How many were put back (0 when none). */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RedriveResponse'];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsRedrive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The event */
+        event_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Put back. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RedriveResponse'];
+        };
+      };
+      /** @description invalid_request */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'invalid_request';
+            /** @constant */
+            status?: 400;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'not_found';
+            /** @constant */
+            status?: 404;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
+  opsConfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The configuration in force. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConfigStatusResponse'];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'WWW-Authenticate': components['headers']['WwwAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'unauthorized';
+            /** @constant */
+            status?: 401;
+          };
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'forbidden';
+            /** @constant */
+            status?: 403;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+            /** @constant */
+            status?: 500;
+          };
+        };
+      };
+      /** @description storage_unavailable */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'storage_unavailable';
+            /** @constant */
+            status?: 503;
+          };
+        };
+      };
+    };
+  };
   ping: {
     parameters: {
       query?: never;
@@ -1518,6 +2535,80 @@ export interface operations {
         };
         content: {
           'text/html': string;
+        };
+      };
+    };
+  };
+  consolePage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page (no-cache) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'not_found';
+            /** @constant */
+            status?: 404;
+          };
+        };
+      };
+    };
+  };
+  consoleAsset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The hashed file name */
+        asset: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The asset (immutable) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/javascript': string;
+          'text/css': string;
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {unknown} */
+            code?: 'not_found';
+            /** @constant */
+            status?: 404;
+          };
         };
       };
     };

@@ -36,7 +36,7 @@ export const openTestDatabase = async (
     : openPostgresTestDatabase(process.env.TEST_DATABASE_URL as string, options.poolSize ?? 20);
 
 const reset = async (handle: DatabaseHandle): Promise<void> => {
-  await sql`truncate code_dispatch.assignments, code_dispatch.driver_attempts, code_dispatch.outbox restart identity`.execute(
+  await sql`truncate code_dispatch.assignments, code_dispatch.driver_attempts, code_dispatch.outbox, code_dispatch.entry_outcomes restart identity`.execute(
     handle.db,
   );
 };

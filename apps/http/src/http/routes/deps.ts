@@ -1,4 +1,7 @@
-import type { Assignment, UseCases, ConfigSource } from '@codedispatch/core';
+import type { Assignment, Clock, UseCases, ConfigSource } from '@codedispatch/core';
+import type { ConfigStatus } from '../../config/service-config';
+import type { EntryOutcomeTally } from '../../operations/entry-outcome-tally';
+import type { OperationsReadModel, OutboxControl } from '../../operations/ports';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import type { Authenticator } from '../auth';
@@ -15,4 +18,18 @@ export interface AppDeps {
   readonly metrics: Metrics;
   /** Whether the database answers (GET /ready). */
   readonly readiness: () => Promise<boolean>;
+  /** The configuration in force: where from, its version, the last reload (GET /v1/ops/config). */
+  readonly configStatus: () => ConfigStatus;
+  /** The operations console's storage-backed parts; absent without a database (the /v1/ops reads answer 503). */
+  readonly operations?: ConsoleDeps;
+  /** Where the console page's build is (null: not installed); by default `@codedispatch/console`'s dist/. */
+  readonly consoleDist?: () => string | null;
+}
+
+export interface ConsoleDeps {
+  readonly readModel: OperationsReadModel;
+  readonly outbox: OutboxControl;
+  /** Refused code entries, counted by the assign endpoint. */
+  readonly tally: Pick<EntryOutcomeTally, 'count'>;
+  readonly clock: Clock;
 }

@@ -38,7 +38,12 @@ export const driverRoutes = (deps: AppDeps): Router => {
     if (E.isLeft(body)) return sendProblem(res, invalidRequest(body.left));
     const driver = driverOf(res);
     const entered = await deps.dispatch.enterCode.execute({ areaId: body.right.area_id, typedCode: body.right.code, driver })();
-    if (E.isLeft(entered)) return sendDomainError(deps.logger, res, entered.left);
+    if (E.isLeft(entered)) {
+      // Counted for the console only in a configured area: a made-up area id must not grow the tally.
+      if (Object.prototype.hasOwnProperty.call(deps.config.current().areas, body.right.area_id))
+        deps.operations?.tally.count(body.right.area_id, entered.left.code);
+      return sendDomainError(deps.logger, res, entered.left);
+    }
     const a = entered.right;
     let view: DriverStateView = { orderId: a.orderId, status: a.status, errorCode: a.errorCode, updatedAt: a.updatedAt };
     const waitMs = body.right.wait_ms ?? 0;
