@@ -1,5 +1,5 @@
 import type { AreaView } from './api';
-import { areaLevel, formatAge, formatMs, formatPercent, formatRelative, formatUtc } from './format';
+import { entryFailures, areaLevel, formatAge, formatMs, formatPercent, formatRelative, formatUtc } from './format';
 
 describe('formatPercent', () => {
   it.each([
@@ -82,5 +82,12 @@ describe('areaLevel', () => {
       level: 'alert',
       reasons: ['80 % of code entries failed'],
     });
+  });
+
+  it('counts neither cancels nor expiries as failed entries, and a tracker refusal against the entry it failed', () => {
+    expect(areaLevel(area(0.1, 4, { order_cancelled: 6, expired: 9 })).level).toBe('ok');
+    // 4 entries, 2 of them answered driver_busy by the tracker: half the entries failed.
+    expect(areaLevel(area(0.1, 4, { driver_busy: 2 }))).toEqual({ level: 'alert', reasons: ['50 % of code entries failed'] });
+    expect(entryFailures({ code_not_found: 2, driver_busy: 1, expired: 5 })).toEqual({ failed: 3, refused: 2 });
   });
 });

@@ -52,6 +52,33 @@ export const CODE_SPACE_ALERT = 0.8;
 export const ERROR_SHARE_WARN = 0.2;
 export const ERROR_SHARE_ALERT = 0.5;
 
+/** Final outcomes of an order, not failures of a code entry: a cancel or an expiry says nothing about the queue. */
+const NOT_ENTRY_FAILURES: ReadonlySet<string> = new Set(['order_cancelled', 'expired']);
+/** Errors of an entry the service accepted (it counts among `entries`): the tracker's answers and the timeout. */
+const AFTER_ENTRY: ReadonlySet<string> = new Set([
+  'driver_not_found_in_tracker',
+  'driver_busy',
+  'driver_out_of_area',
+  'processing_timeout',
+]);
+
+/**
+ * Of the errors by code: the failed code entries, and those among them the
+ * service refused outright (which are not among `entries`).
+ */
+export const entryFailures = (
+  errors: Readonly<Record<string, number>>,
+): { readonly failed: number; readonly refused: number } => {
+  let failed = 0;
+  let refused = 0;
+  for (const [code, n] of Object.entries(errors)) {
+    if (NOT_ENTRY_FAILURES.has(code)) continue;
+    failed += n;
+    if (!AFTER_ENTRY.has(code)) refused += n;
+  }
+  return { failed, refused };
+};
+
 const worst = (a: Level, b: Level): Level =>
   a === 'alert' || b === 'alert' ? 'alert' : a === 'warn' || b === 'warn' ? 'warn' : 'ok';
 
@@ -59,9 +86,9 @@ const worst = (a: Level, b: Level): Level =>
 export const areaLevel = (area: AreaView): { readonly level: Level; readonly reasons: readonly string[] } => {
   const use = area.code_space.use;
   const spaceLevel: Level = use >= CODE_SPACE_ALERT ? 'alert' : use >= CODE_SPACE_WARN ? 'warn' : 'ok';
-  const errors = Object.values(area.last_15_min.errors).reduce((sum, n) => sum + n, 0);
-  const attempts = errors + area.last_15_min.entries;
-  const share = attempts === 0 ? 0 : errors / attempts;
+  const { failed, refused } = entryFailures(area.last_15_min.errors);
+  const attempts = refused + area.last_15_min.entries;
+  const share = attempts === 0 ? 0 : failed / attempts;
   const errorLevel: Level = share >= ERROR_SHARE_ALERT ? 'alert' : share >= ERROR_SHARE_WARN ? 'warn' : 'ok';
   const reasons = [
     ...(spaceLevel === 'ok' ? [] : [`code space ${formatPercent(use)} used`]),
