@@ -2,9 +2,11 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { recordedStreams } from '@codedispatch/postgres/testing';
+import { createStorage, service, startInstance } from '../__tests__/harness';
+import { DEMO_SERVICE_TOKEN, demoConfigDocument } from '../config/demo-config';
 import { main } from './demo';
 
-// The flow itself needs a running service (process.int.test.ts starts one); here, the command line.
+// The command line against a server that fails everything; the whole flow further down.
 describe('npm run demo command line', () => {
   let server: Server;
   let url: string;
@@ -56,4 +58,29 @@ describe('npm run demo command line', () => {
     expect(io.err).toContain('Usage: npm run demo ');
     expect(requests).toBe(0);
   });
+});
+
+describe('npm run demo against the service on the demo configuration', () => {
+  it('plays the whole flow to assigned, prints the change log and the order in the console', async () => {
+    const storage = await createStorage('pglite');
+    const inst = await startInstance({ document: demoConfigDocument(), tracker: 'configured', database: await storage.open() });
+    try {
+      const { port } = inst.server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}`;
+      const io = recordedStreams();
+      expect(await main(['--url', url], io)).toBe(0);
+      expect(io.out).toMatch(/change log:\n(.*\n){3}/);
+      expect(io.out).toContain('final status: assigned');
+      const link = /in the console: (\S+)\/console\/#\/order\/(demo-\S+)\n/.exec(io.out);
+      expect(link?.[1]).toBe(url);
+      // The link names the order the demo made.
+      const orderId = decodeURIComponent(link?.[2] ?? '');
+      expect((await inst.get(`/v1/assignments/${orderId}`).set(service(DEMO_SERVICE_TOKEN)).expect(200)).body.status).toBe(
+        'assigned',
+      );
+    } finally {
+      await inst.close();
+      await storage.close();
+    }
+  }, 60_000);
 });

@@ -151,6 +151,8 @@ export const main = async (argv: readonly string[] = process.argv.slice(2), io: 
       );
     }
     io.stdout.write(`\nfinal status: ${full.status}\n`);
+    // The same story in the operations console (an operator token signs in; the demo's is printed by npm start).
+    io.stdout.write(`in the console: ${base}/console/#/order/${encodeURIComponent(orderId)}\n`);
     return full.status === 'assigned' ? 0 : 1;
   } catch (e) {
     io.stderr.write(`\ndemo failed: ${(e as Error).message}\n(is the service running? start it with: npm start)\n`);
