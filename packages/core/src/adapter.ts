@@ -15,4 +15,4 @@ export {
   type Transitioned,
 } from './domain/transition';
 export { actorFromJson, actorToJson, changeFromJson, changeToJson, type ActorJson, type ChangeJson } from './domain/change-log';
-export { candidatesFromIndex, codeAt, generateCandidates, isTrivial } from './codes';
+export { candidatesFromIndex, codeAt, generateCandidates, isTrivial, normaliseTyped } from './codes';

@@ -137,21 +137,20 @@ export class KyselyOutboxStore {
     return { depth: Number(row.depth), oldestAgeSeconds: Math.max(0, Number(row.oldest)), dead: Number(row.dead) };
   }
 
-  /** Put dead letters (all, or those listed) back in the queue, and wake the relays; returns how many. */
-  async redrive(eventIds?: readonly string[]): Promise<number> {
+  /** Put dead letters (all, or those listed) back in the queue, and wake the relays; returns their event ids. */
+  async redrive(eventIds?: readonly string[]): Promise<readonly string[]> {
     // Anything but a UUID cannot match (and would fail the uuid cast).
     const wanted = eventIds?.filter((id) => UUID.test(id));
-    if (wanted !== undefined && wanted.length === 0) return 0;
+    if (wanted !== undefined && wanted.length === 0) return [];
     let query = this.db
       .updateTable(TABLE)
       .set({ dead_at: null, attempts: 0, available_at: sql<Date>`now()`, locked_until: null })
       .where('dead_at', 'is not', null)
       .where('delivered_at', 'is', null);
     if (wanted !== undefined) query = query.where('event_id', 'in', wanted);
-    const result = await query.executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
-    if (count > 0) await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.db);
-    return count;
+    const rows = await query.returning('event_id').execute();
+    if (rows.length > 0) await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.db);
+    return rows.map((r) => r.event_id);
   }
 
   /**

@@ -244,8 +244,8 @@ export class OutboxRelay {
     return this.outbox.stats();
   }
 
-  /** Put dead letters (all, or those listed) back in the queue; returns how many. */
-  redrive(eventIds?: readonly string[]): Promise<number> {
+  /** Put dead letters (all, or those listed) back in the queue; returns their event ids. */
+  redrive(eventIds?: readonly string[]): Promise<readonly string[]> {
     return this.outbox.redrive(eventIds);
   }
 

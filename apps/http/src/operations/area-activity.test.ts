@@ -1,5 +1,5 @@
 import { loadedOrThrow, testDocument } from '../__tests__/harness';
-import { areaActivityRequest, withoutSeparators } from './area-activity';
+import { areaActivityRequest, typedCodeIn } from './area-activity';
 
 describe('areaActivityRequest', () => {
   const { config } = loadedOrThrow(testDocument());
@@ -20,9 +20,10 @@ describe('areaActivityRequest', () => {
   });
 });
 
-describe('withoutSeparators', () => {
-  it('drops spaces, dashes and dots, nothing else', () => {
-    expect(withoutSeparators(' 482 91-8. ')).toBe('482918');
-    expect(withoutSeparators('AB_C')).toBe('AB_C');
+describe('typedCodeIn', () => {
+  const { config } = loadedOrThrow(testDocument());
+  it('folds a code as the assign endpoint does: every separator, full-width digits, zero-width characters', () => {
+    for (const typed of [' 482 91-8. ', '482–918', '482·918', '４８２９１８', '482\u200b918'])
+      expect(typedCodeIn(config, 'svo_d', typed)).toBe('482918');
   });
 });

@@ -1,4 +1,5 @@
 import { areaSettingsOf, codeSpaceSize, type DispatchConfig } from '@codedispatch/core';
+import { normaliseTyped } from '@codedispatch/core/adapter';
 import type { AreaActivityRequest } from './ports';
 
 const MINUTE_MS = 60_000;
@@ -34,5 +35,10 @@ export const areaFacts = (
   return { enabled: area.enabled, codeSpaceSize: codeSpaceSize(area.generator) };
 };
 
-/** A typed code as the records keep it: without spaces, dashes and dots. */
-export const withoutSeparators = (typed: string): string => typed.replace(/[\s.-]+/g, '');
+/**
+ * A code as a driver would type it, as the area's records keep it: the core's
+ * own folding (separators of every kind, full-width digits, look-alike
+ * letters), so the search finds what the assign endpoint would.
+ */
+export const typedCodeIn = (config: DispatchConfig, areaId: string, typed: string): string =>
+  normaliseTyped(areaSettingsOf(config, areaId).generator, typed);

@@ -47,6 +47,27 @@ describe('EntryOutcomeTally', () => {
     expect(r.written).toHaveLength(1);
   });
 
+  it('counts only failed code entries: not an outage, nor a switch that is off', async () => {
+    const r = recorder();
+    const tally = new EntryOutcomeTally(
+      r.store,
+      createLogger({ transports: [new MemoryTransport()] }),
+      at('2026-12-06T10:00:05.000Z'),
+    );
+    for (const code of [
+      'storage_unavailable',
+      'area_disabled',
+      'code_dispatch_disabled',
+      'processing_disabled',
+      'invalid_code_checksum',
+    ])
+      tally.count('svo_d', code);
+    await tally.flush();
+    expect(r.written).toEqual([
+      [{ areaId: 'svo_d', minute: new Date('2026-12-06T10:00:00.000Z'), code: 'invalid_code_checksum', count: 1 }],
+    ]);
+  });
+
   it('logs a failed write and keeps its counts for the next flush', async () => {
     const r = recorder();
     const logs = new MemoryTransport();

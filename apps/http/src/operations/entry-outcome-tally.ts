@@ -7,6 +7,20 @@ export const TALLY_FLUSH_MS = 5000;
 const MINUTE_MS = 60_000;
 
 /**
+ * The answers that are a failed code entry: the code or the driver was
+ * refused. An outage (`storage_unavailable`) or a switch that is off (area,
+ * experiment, processing) says nothing about the queue, so it is not counted.
+ */
+export const ENTRY_REFUSALS: ReadonlySet<string> = new Set([
+  'invalid_code_format',
+  'invalid_code_checksum',
+  'code_not_found',
+  'code_already_in_use',
+  'driver_has_active_assignment',
+  'too_many_attempts',
+]);
+
+/**
  * The refused code entries of this instance (the assign endpoint's problem
  * answers), by area, minute and problem code. The request only increments a
  * map entry; the counts go to the database every 5 s and at shutdown, where
@@ -24,17 +38,13 @@ export class EntryOutcomeTally {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** One refused entry in `areaId`, answered with `code`. */
+  /** One refused entry in `areaId`, answered with `code` (other answers are not failed entries: ignored). */
   count(areaId: string, code: string): void {
+    if (!ENTRY_REFUSALS.has(code)) return;
     const minute = Math.floor(this.now().getTime() / MINUTE_MS) * MINUTE_MS;
     const key = `${minute}\u0000${areaId}\u0000${code}`;
     const kept = this.counts.get(key);
     this.counts.set(key, { areaId, minute: new Date(minute), code, count: (kept?.count ?? 0) + 1 });
-  }
-
-  /** Counts not written yet. */
-  pending(): readonly EntryOutcomeCount[] {
-    return [...this.counts.values()];
   }
 
   /** Writes the counts so far; one flush at a time. */

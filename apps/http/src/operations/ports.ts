@@ -67,5 +67,6 @@ export interface OperationsReadModel {
 /** The outbox as operators see it: depth and dead letters, and the redrive that wakes the relays. */
 export interface OutboxControl {
   stats(): Promise<{ readonly depth: number; readonly oldestAgeSeconds: number; readonly dead: number }>;
-  redrive(eventIds?: readonly string[]): Promise<number>;
+  /** The event ids put back in the queue. */
+  redrive(eventIds?: readonly string[]): Promise<readonly string[]>;
 }

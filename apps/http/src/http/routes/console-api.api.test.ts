@@ -187,7 +187,8 @@ describe.each(STORAGES)('operations endpoints on %s', (kind) => {
   describe('GET /v1/ops/orders?area_id&code', () => {
     it('finds the active record by the code as typed, separators ignored', async () => {
       const order = await createOrder(inst);
-      const typed = `${order.code.slice(0, 3)} ${order.code.slice(3, 5)}-${order.code.slice(5)}.`;
+      // Typed as a phone keyboard may: an en dash, a middle dot and a zero-width space (the core folds them all).
+      const typed = `${order.code.slice(0, 3)}–${order.code.slice(3, 4)}·${order.code.slice(4, 5)}\u200b${order.code.slice(5)}`;
       const res = await expectStatus(inst.get('/v1/ops/orders').query({ area_id: 'svo_d', code: typed }).set(operator()), 200);
       expect(res.body.orders).toEqual([
         {
@@ -295,8 +296,17 @@ describe.each(STORAGES)('dead letters and their redrive on %s', (kind) => {
 
     const all = await expectStatus(inst.post('/v1/ops/events/redrive').set(operator()), 200);
     expect(all.body).toEqual({ redriven: 1 });
+    // Redrive-all names the events it put back, too.
+    expect(inst.logs.lines.filter((l) => l.message === 'dead letters redriven').at(-1)).toMatchObject({
+      operator: 'alice',
+      event_ids: [listed.body.dead_letters[0].event_id],
+      count: 1,
+    });
+    const logged = inst.logs.lines.filter((l) => l.message === 'dead letters redriven').length;
     await until(async () => (await events()).body.dead === 0 && sink.delivered.length === 2, 'every event delivered');
     expect((await expectStatus(inst.post('/v1/ops/events/redrive').set(operator()), 200)).body).toEqual({ redriven: 0 });
+    // A redrive that found nothing changed nothing: not logged as one.
+    expect(inst.logs.lines.filter((l) => l.message === 'dead letters redriven')).toHaveLength(logged);
   });
 
   it('refuses a malformed event id naming event_id', async () => {

@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { areaSettingsOf, displayCode, type Assignment, type DispatchConfig } from '@codedispatch/core';
 import { errorFields } from '../../observability/logger';
-import { areaActivityRequest, areaFacts, withoutSeparators } from '../../operations/area-activity';
+import { areaActivityRequest, areaFacts, typedCodeIn } from '../../operations/area-activity';
 import {
   areaSummary,
   configStatusResponse,
@@ -92,8 +92,11 @@ export const consoleApiRoutes = (deps: AppDeps): Router => {
     const ops = withStorage(res);
     if (ops === undefined) return;
     try {
-      const found = await ops.readModel.activeByCode(query.right.area_id, withoutSeparators(query.right.code));
       const config = deps.config.current();
+      const found = await ops.readModel.activeByCode(
+        query.right.area_id,
+        typedCodeIn(config, query.right.area_id, query.right.code),
+      );
       res.json({ orders: found.map((a) => activeOrder(config, a)) } satisfies OrdersByCode);
     } catch (e) {
       failed(res, e);
@@ -141,15 +144,12 @@ export const consoleApiRoutes = (deps: AppDeps): Router => {
     }
   });
 
-  /** Puts dead letters back in the queue (the relays are woken) and logs who did it. */
+  /** Puts dead letters back in the queue (the relays are woken) and logs who did it, and which. */
   const redrive = async (res: Response, ops: ConsoleDeps, eventIds: readonly string[] | undefined): Promise<number> => {
     const redriven = await ops.outbox.redrive(eventIds);
-    deps.logger.info('dead letters redriven', {
-      operator: operatorNameOf(res),
-      event_ids: eventIds ?? 'all',
-      count: redriven,
-    });
-    return redriven;
+    if (redriven.length > 0)
+      deps.logger.info('dead letters redriven', { operator: operatorNameOf(res), event_ids: redriven, count: redriven.length });
+    return redriven.length;
   };
 
   router.post('/v1/ops/events/redrive', operator, async (_req, res) => {
