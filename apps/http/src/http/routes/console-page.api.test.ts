@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -52,5 +52,14 @@ describe('/console', () => {
       const res = await request(app).get(path).expect(404).expect(conforms);
       expect(res.body).toMatchObject({ code: 'not_found', detail: expect.stringContaining('not installed') });
     }
+  });
+
+  it('answers 404 not_found, not a client error, while a rebuild has emptied dist/ for a moment', async () => {
+    const dist = builtConsole();
+    const app = createApp({ ...inst.deps, consoleDist: () => dist });
+    await request(app).get('/console/').expect(200);
+    rmSync(join(dist, 'index.html'));
+    const res = await request(app).get('/console/').expect(404).expect(conforms);
+    expect(res.body).toMatchObject({ code: 'not_found', detail: expect.stringContaining('rebuilt') });
   });
 });
