@@ -33,6 +33,7 @@ export const useOps = <T>(
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setLoading(true);
     void callOps<T>(token, path, { signal: controller.signal }).then((answer) => {
       if (controller.signal.aborted) return;
@@ -42,11 +43,14 @@ export const useOps = <T>(
         setFailure(null);
       } else if (answer.kind === 'refused') {
         refused.current(answer.problem);
+        return;
       } else {
         setFailure(describeFailure(answer));
       }
+      // The next poll counts from this answer, not from the request: a slow
+      // answer is shown, not aborted by the next tick, and polls never pile up.
+      if (pollMs !== undefined) timer = setTimeout(() => setTick((n) => n + 1), pollMs);
     });
-    const timer = pollMs === undefined ? undefined : setTimeout(() => setTick((n) => n + 1), pollMs);
     return () => {
       controller.abort();
       clearTimeout(timer);

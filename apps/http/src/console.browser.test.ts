@@ -236,6 +236,26 @@ withBrowser('the operations console in Chromium', () => {
     expect(receiver.accepted.find((e) => e.event_id === eventId)).toMatchObject({ order_id: 'browser-3' });
   }, 120_000);
 
+  it('shows an areas answer slower than the 5 s poll, and does not pile up requests meanwhile', async () => {
+    const page2 = await browser.newPage();
+    try {
+      await page2.goto(`${base}/console/`);
+      await page2.getByTestId('token-input').fill(OPERATOR_TOKEN);
+      let asked = 0;
+      // Every areas answer held for 6 s, longer than the poll's 5 s.
+      await page2.route('**/v1/ops/areas*', async (route) => {
+        asked++;
+        await new Promise((r) => setTimeout(r, 6_000));
+        await route.continue();
+      });
+      await page2.getByTestId('token-submit').click();
+      await page2.getByTestId('area-card-svo_d').waitFor({ timeout: 15_000 });
+      expect(asked).toBe(1);
+    } finally {
+      await page2.close();
+    }
+  }, 60_000);
+
   it('shows the configuration in force and a refused reload with its issues', async () => {
     await page.goto(`${base}/console/#/config`);
     const version = (await page.getByTestId('config-version').textContent()) ?? '';
