@@ -62,6 +62,10 @@ describe('npm run admin: the command line', () => {
   it('pads table columns to their widest cell', () => {
     expect(table(['A', 'BB'], [['long', 'x']])).toBe('A     BB\nlong  x\n');
   });
+
+  it('prints no control character a last_error or a reason may carry', () => {
+    expect(table(['E'], [['refused\u001b[2J\nnext\u0007']])).toBe('E\nrefused [2J next\n');
+  });
 });
 
 describe('npm run admin against a running service', () => {
@@ -132,6 +136,16 @@ describe('npm run admin against a running service', () => {
     const forbidden = await run(['config', '--token', SERVICE_TOKEN]);
     expect(forbidden.code).toBe(1);
     expect(forbidden.err).toMatch(/^admin: forbidden: /);
+    // With --json, the problem document itself.
+    const json = await run(['redrive', '0b8f6c1e-1d3c-4c53-9d1f-5d2a3c4b5e6f', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.err)).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('names CODEDISPATCH_URL when that is the bad URL', async () => {
+    const res = await run(['config'], { CODEDISPATCH_URL: 'ftp://nowhere' });
+    expect(res.code).toBe(2);
+    expect(res.err.split('\n')[0]).toBe('admin: CODEDISPATCH_URL "ftp://nowhere" is not an http(s) URL');
   });
 
   it('--token wins over CODEDISPATCH_OPERATOR_TOKEN', async () => {

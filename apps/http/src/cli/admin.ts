@@ -94,8 +94,14 @@ export const parseAdminCommand = (positionals: readonly string[], all: boolean):
 
 // ------------------------------------------------------------------ tables
 
+// A last_error or a reason may hold anything a sink or a caller sent: no control character reaches the terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const printable = (cell: string): string => cell.replace(CONTROL, ' ');
+
 /** Columns padded to their widest cell. */
-export const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
+export const table = (header: readonly string[], rawRows: readonly (readonly string[])[]): string => {
+  const rows = rawRows.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -236,18 +242,26 @@ export const main = async (
   const token = values.token ?? env.CODEDISPATCH_OPERATOR_TOKEN;
   if (token === undefined || token === '')
     return refuseCommandLine(COMMAND, io, 'an operator token is required: --token or CODEDISPATCH_OPERATOR_TOKEN');
-  const url =
-    values.url ?? (env.CODEDISPATCH_URL !== undefined && env.CODEDISPATCH_URL !== '' ? env.CODEDISPATCH_URL : DEFAULT_URL);
+  const fromEnv = values.url === undefined && env.CODEDISPATCH_URL !== undefined && env.CODEDISPATCH_URL !== '';
+  const url = values.url ?? (fromEnv ? (env.CODEDISPATCH_URL as string) : DEFAULT_URL);
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-    return refuseCommandLine(COMMAND, io, `--url ${JSON.stringify(url)} is not an http(s) URL`);
+    return refuseCommandLine(
+      COMMAND,
+      io,
+      `${fromEnv ? 'CODEDISPATCH_URL' : '--url'} ${JSON.stringify(url)} is not an http(s) URL`,
+    );
   const client = createClient({ baseUrl: url, auth: { kind: 'operator', token } });
   try {
     io.stdout.write(await runAdminCommand(client, command.right, values.json === true));
     return 0;
   } catch (e) {
     if (e instanceof CodeDispatchProblem) {
-      const fields = (e.errors ?? []).map((i) => `\n  ${i.path}: ${i.message}`).join('');
-      io.stderr.write(`admin: ${e.code}: ${e.detail}${fields}\n`);
+      // With --json, the problem document itself, for a script to read.
+      if (values.json === true) io.stderr.write(`${JSON.stringify(e.body)}\n`);
+      else {
+        const fields = (e.errors ?? []).map((i) => `\n  ${i.path}: ${i.message}`).join('');
+        io.stderr.write(`admin: ${e.code}: ${e.detail}${fields}\n`);
+      }
       return 1;
     }
     if (e instanceof CodeDispatchNetworkError) {
