@@ -31,7 +31,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
-/** The document in a file, parsed by extension: `.json` as JSON, anything else as YAML (a superset of JSON). */
+/** The document in a file, parsed. */
 export const readConfigDocument = (path: string): E.Either<readonly ConfigIssue[], unknown> =>
   E.map((read: { readonly document: unknown }) => read.document)(readConfigFile(path));
 
@@ -48,6 +48,7 @@ const readConfigFile = (
   return E.map((document: unknown) => ({ document, text }))(parseConfigText(path, text));
 };
 
+/** A document's text parsed by the file's extension: `.json` as JSON, anything else as YAML (a superset of JSON). */
 const parseConfigText = (path: string, text: string): E.Either<readonly ConfigIssue[], unknown> => {
   if (extname(path).toLowerCase() === '.json') {
     try {
