@@ -188,6 +188,34 @@ describe.each(TEST_DIALECTS)('KyselyOperationsReadModel on %s', (dialect) => {
       ]);
     });
 
+    it("leaves an order's final outcomes (cancelled, expired) out of the series' errors, not out of the errors by code", async () => {
+      await insert(
+        record('c1', '500001', [
+          [ms(-3 * MIN), 'pending'],
+          [ms(-3 * MIN + 1000), 'processing'],
+          [ms(-3 * MIN + 2000), 'error', 'order_cancelled'],
+        ]),
+        record('c2', '500002', [
+          [ms(-3 * MIN), 'pending'],
+          [ms(-3 * MIN + 3000), 'error', 'order_cancelled'],
+        ]),
+        record('e1', '500003', [
+          [ms(-3 * MIN), 'pending'],
+          [ms(-3 * MIN + 4000), 'error', 'expired'],
+        ]),
+        record('t1', '500004', [
+          [ms(-3 * MIN), 'pending'],
+          [ms(-3 * MIN + 1000), 'processing'],
+          [ms(-3 * MIN + 5000), 'error', 'processing_timeout'],
+        ]),
+      );
+      const [svo] = await model.areaActivity(request(['svo_d']));
+      expect(svo!.recent.errors).toEqual({ order_cancelled: 2, expired: 1, processing_timeout: 1 });
+      const minute = svo!.series.find((s) => s.at.getTime() === ms(-3 * MIN).getTime());
+      expect(minute).toMatchObject({ entries: 2, assignments: 0, errors: 1, attemptLimitRefusals: 0 });
+      expect(svo!.series.reduce((n, s) => n + s.errors, 0)).toBe(1);
+    });
+
     it('reads what the use cases wrote (through the store)', async () => {
       const store = await postgresStore({ db });
       const dispatch = createCodeDispatch({

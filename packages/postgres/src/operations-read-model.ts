@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { areaId as toAreaId, type Assignment } from '@codedispatch/core';
-import { predicates, rowToAssignment } from './assignments.table';
+import { FINAL_ERROR_SQL, predicates, rowToAssignment } from './assignments.table';
 import type { Database } from './database';
 import { KyselyAssignmentRepository } from './kysely-assignment-repository';
 
@@ -43,6 +43,11 @@ export interface AreaActivity {
     readonly at: Date;
     readonly entries: number;
     readonly assignments: number;
+    /**
+     * Changes to error whose error_code is not a final outcome of the order
+     * (order_cancelled and expired are left out: no code entry failed), plus
+     * every tallied entry outcome (too_many_attempts included).
+     */
     readonly errors: number;
     readonly attemptLimitRefusals: number;
   }[];
@@ -85,6 +90,7 @@ export interface OperationsReadModel {
 const TOO_MANY_ATTEMPTS = 'too_many_attempts';
 
 const active = sql.raw<boolean>(predicates().active);
+const final = sql.raw(FINAL_ERROR_SQL);
 
 const OUTBOX_VIEW = [
   'event_id',
@@ -146,83 +152,76 @@ export class KyselyOperationsReadModel implements OperationsReadModel {
       group by area_id`.execute(this.db);
 
     // The change logs of the records changed since `since` (each transition
-    // sets updated_at to its change's time): one row per change, with the
-    // time of the latest change to processing before it in its record.
-    const log = sql`
-      select r.area_id, c.ord,
-             (c.value ->> 'at')::timestamptz as at,
-             c.value ->> 'to' as to_status,
-             c.value ->> 'error_code' as error_code,
-             max((c.value ->> 'at')::timestamptz) filter (where c.value ->> 'to' = 'processing')
-               over (partition by r.order_id order by c.ord rows between unbounded preceding and 1 preceding) as entered_at
-      from code_dispatch.assignments r
-      cross join lateral jsonb_array_elements(r.changes) with ordinality as c(value, ord)
-      where r.area_id = any(${ids}::text[]) and r.updated_at >= ${since}::timestamptz`;
-
-    const recent = await sql<{
+    // sets updated_at to its change's time), read once: one row per change
+    // in the window, with the time of the latest change to processing before
+    // it in its record (from the whole log, so before the window filter).
+    // The three aggregates read that set; one row per area comes back, the
+    // errors by code and the series as JSON. The planner prices the log at
+    // 100 changes a record (its default for a set-returning function), so on
+    // PostgreSQL its JIT would compile the statement at every call, costing
+    // more than the query itself: off for this statement (not when on the
+    // caller's transaction, whose settings are theirs).
+    const query = sql<{
       area_id: string;
       entries: number;
       assignments: number;
       latencies: number;
       p50: string | number | null;
       p99: string | number | null;
+      errors: Record<string, number>;
+      series: { at: number; entries: number; assignments: number; errors: number; refusals: number }[];
     }>`
-      with log as (${log}),
-      latency as (
-        select area_id, extract(epoch from at - entered_at) * 1000 as ms
-        from log
-        where to_status = 'assigned' and entered_at is not null
-          and at >= ${recentSince}::timestamptz and at <= ${now}::timestamptz
+      with log as materialized (
+        select area_id, at, to_status, error_code, entered_at
+        from (
+          select r.area_id,
+                 (c.value ->> 'at')::timestamptz as at,
+                 c.value ->> 'to' as to_status,
+                 c.value ->> 'error_code' as error_code,
+                 max((c.value ->> 'at')::timestamptz) filter (where c.value ->> 'to' = 'processing')
+                   over (partition by r.order_id order by c.ord rows between unbounded preceding and 1 preceding) as entered_at
+          from code_dispatch.assignments r
+          cross join lateral jsonb_array_elements(r.changes) with ordinality as c(value, ord)
+          where r.area_id = any(${ids}::text[]) and r.updated_at >= ${since}::timestamptz
+        ) changes
+        where at >= ${since}::timestamptz and at <= ${now}::timestamptz
       ),
-      counts as (
+      recent as (
         select area_id,
                count(*) filter (where to_status = 'processing')::integer as entries,
-               count(*) filter (where to_status = 'assigned')::integer as assignments
-        from log
-        where at >= ${recentSince}::timestamptz and at <= ${now}::timestamptz
-        group by area_id
-      ),
-      percentiles as (
-        select area_id, count(*)::integer as latencies,
+               count(*) filter (where to_status = 'assigned')::integer as assignments,
+               count(ms)::integer as latencies,
                percentile_disc(0.5) within group (order by ms) as p50,
                percentile_disc(0.99) within group (order by ms) as p99
-        from latency
+        from (
+          select area_id, to_status,
+                 case when to_status = 'assigned' then extract(epoch from at - entered_at) * 1000 end as ms
+          from log
+          where at >= ${recentSince}::timestamptz
+        ) l
         group by area_id
-      )
-      select coalesce(c.area_id, p.area_id) as area_id,
-             coalesce(c.entries, 0) as entries, coalesce(c.assignments, 0) as assignments,
-             coalesce(p.latencies, 0) as latencies, p.p50, p.p99
-      from counts c full join percentiles p on p.area_id = c.area_id`.execute(this.db);
-
-    // A tally row counts in the window when its minute overlaps it.
-    const errors = await sql<{ area_id: string; code: string; count: number }>`
-      with log as (${log}),
+      ),
+      -- A tally row counts in the window when its minute overlaps it.
       errors as (
-        select area_id, error_code as code, count(*) as count
-        from log
-        where to_status = 'error' and error_code is not null
-          and at >= ${recentSince}::timestamptz and at <= ${now}::timestamptz
-        group by area_id, error_code
-        union all
-        select area_id, code, sum(count) as count
-        from code_dispatch.entry_outcomes
-        where area_id = any(${ids}::text[])
-          and minute > ${recentSince}::timestamptz - interval '1 minute' and minute <= ${now}::timestamptz
-        group by area_id, code
-      )
-      select area_id, code, sum(count)::integer as count from errors group by area_id, code order by area_id, code`.execute(
-      this.db,
-    );
-
-    const series = await sql<{
-      area_id: string;
-      at: Date;
-      entries: number;
-      assignments: number;
-      errors: number;
-      refusals: number;
-    }>`
-      with log as (${log}),
+        select area_id, jsonb_object_agg(code, count) as errors
+        from (
+          select area_id, code, sum(count)::integer as count
+          from (
+            select area_id, error_code as code, count(*) as count
+            from log
+            where to_status = 'error' and error_code is not null and at >= ${recentSince}::timestamptz
+            group by area_id, error_code
+            union all
+            select area_id, code, sum(count) as count
+            from code_dispatch.entry_outcomes
+            where area_id = any(${ids}::text[])
+              and minute > ${recentSince}::timestamptz - interval '1 minute' and minute <= ${now}::timestamptz
+            group by area_id, code
+          ) e
+          group by area_id, code
+        ) e
+        group by area_id
+      ),
       buckets as (
         select a.area_id, g.at
         from unnest(${ids}::text[]) as a(area_id)
@@ -232,9 +231,9 @@ export class KyselyOperationsReadModel implements OperationsReadModel {
         select area_id, date_bin(interval '1 minute', at, ${seriesSince}::timestamptz) as at,
                count(*) filter (where to_status = 'processing') as entries,
                count(*) filter (where to_status = 'assigned') as assignments,
-               count(*) filter (where to_status = 'error') as errors
+               count(*) filter (where to_status = 'error' and (error_code is null or error_code not in (${final}))) as errors
         from log
-        where at >= ${seriesSince}::timestamptz and at <= ${now}::timestamptz
+        where at >= ${seriesSince}::timestamptz
         group by 1, 2
       ),
       tally as (
@@ -244,16 +243,36 @@ export class KyselyOperationsReadModel implements OperationsReadModel {
         from code_dispatch.entry_outcomes
         where area_id = any(${ids}::text[]) and minute >= ${seriesSince}::timestamptz and minute <= ${now}::timestamptz
         group by 1, 2
+      ),
+      series as (
+        select b.area_id,
+               jsonb_agg(jsonb_build_object(
+                 'at', (extract(epoch from b.at) * 1000)::bigint,
+                 'entries', coalesce(c.entries, 0),
+                 'assignments', coalesce(c.assignments, 0),
+                 'errors', coalesce(c.errors, 0) + coalesce(t.errors, 0),
+                 'refusals', coalesce(t.refusals, 0)
+               ) order by b.at) as series
+        from buckets b
+        left join changes c on c.area_id = b.area_id and c.at = b.at
+        left join tally t on t.area_id = b.area_id and t.at = b.at
+        group by b.area_id
       )
-      select b.area_id, b.at,
-             coalesce(c.entries, 0)::integer as entries,
-             coalesce(c.assignments, 0)::integer as assignments,
-             (coalesce(c.errors, 0) + coalesce(t.errors, 0))::integer as errors,
-             coalesce(t.refusals, 0)::integer as refusals
-      from buckets b
-      left join changes c on c.area_id = b.area_id and c.at = b.at
-      left join tally t on t.area_id = b.area_id and t.at = b.at
-      order by b.area_id, b.at`.execute(this.db);
+      select a.area_id,
+             coalesce(r.entries, 0) as entries, coalesce(r.assignments, 0) as assignments,
+             coalesce(r.latencies, 0) as latencies, r.p50, r.p99,
+             coalesce(e.errors, '{}'::jsonb) as errors,
+             coalesce(s.series, '[]'::jsonb) as series
+      from (select distinct area_id from unnest(${ids}::text[]) as a(area_id)) a
+      left join recent r on r.area_id = a.area_id
+      left join errors e on e.area_id = a.area_id
+      left join series s on s.area_id = a.area_id`;
+    const activity = this.db.isTransaction
+      ? await query.execute(this.db)
+      : await this.db.transaction().execute(async (trx) => {
+          await sql`set local jit = off`.execute(trx);
+          return query.execute(trx);
+        });
 
     const taken = await Promise.all(
       areas.map((a) => this.assignments.countTakenCodes(toAreaId(a.areaId), a.codeLength, a.takenSince)),
@@ -261,30 +280,30 @@ export class KyselyOperationsReadModel implements OperationsReadModel {
 
     return areas.map((area, i): AreaActivity => {
       const now_ = current.rows.find((r) => r.area_id === area.areaId);
-      const r = recent.rows.find((row) => row.area_id === area.areaId);
+      const a = activity.rows.find((row) => row.area_id === area.areaId);
       const areaErrors: Record<string, number> = {};
-      for (const e of errors.rows) if (e.area_id === area.areaId) areaErrors[e.code] = num(e.count);
+      for (const [code, count] of Object.entries(a?.errors ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        areaErrors[code] = num(count);
+      }
       return {
         areaId: area.areaId,
         pending: num(now_?.pending),
         processing: num(now_?.processing),
         taken: taken[i] ?? 0,
         recent: {
-          entries: num(r?.entries),
-          assignments: num(r?.assignments),
-          entryToAssignedMs: { count: num(r?.latencies), p50: numOrNull(r?.p50), p99: numOrNull(r?.p99) },
+          entries: num(a?.entries),
+          assignments: num(a?.assignments),
+          entryToAssignedMs: { count: num(a?.latencies), p50: numOrNull(a?.p50), p99: numOrNull(a?.p99) },
           errors: areaErrors,
           attemptLimitRefusals: areaErrors[TOO_MANY_ATTEMPTS] ?? 0,
         },
-        series: series.rows
-          .filter((s) => s.area_id === area.areaId)
-          .map((s) => ({
-            at: s.at,
-            entries: num(s.entries),
-            assignments: num(s.assignments),
-            errors: num(s.errors),
-            attemptLimitRefusals: num(s.refusals),
-          })),
+        series: (a?.series ?? []).map((s) => ({
+          at: new Date(num(s.at)),
+          entries: num(s.entries),
+          assignments: num(s.assignments),
+          errors: num(s.errors),
+          attemptLimitRefusals: num(s.refusals),
+        })),
       };
     });
   }

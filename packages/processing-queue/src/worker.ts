@@ -21,6 +21,8 @@ export interface WorkerOptions {
   readonly store?: Pick<PostgresStore, 'db'> &
     Partial<Pick<PostgresStore, 'listen'>> & {
       readonly repository: Pick<PostgresStore['repository'], 'pruneFailedAttempts'>;
+      /** The entry-outcome tally's pruning; without it, one built once on `db`. */
+      readonly operations?: Pick<PostgresStore['operations'], 'pruneEntryOutcomes'>;
     };
   /** Where the processing events go; without one (and no `relay`) the relay does not run. Closed by `stop()`. */
   readonly sink?: ClosableEventSink;
@@ -70,9 +72,11 @@ export class Worker {
   private housekeepingTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly tally: Pick<PostgresStore['operations'], 'pruneEntryOutcomes'> | null;
 
   constructor(private readonly options: WorkerOptions) {
     const { store, sink } = options;
+    this.tally = store === undefined ? null : (store.operations ?? new KyselyOperationsReadModel(store.db));
     this.relay =
       options.relay ??
       (store === undefined || sink === undefined
@@ -141,10 +145,8 @@ export class Worker {
       const now = this.options.clock?.now().getTime() ?? Date.now();
       await store?.repository.pruneFailedAttempts(new Date(now - keepS * 1000));
       await this.relay?.pruneDelivered(this.options.deliveredRetentionS ?? DEFAULT_DELIVERED_RETENTION_S);
-      if (store !== undefined) {
-        const tallyS = this.options.entryOutcomesRetentionS ?? DEFAULT_ENTRY_OUTCOMES_RETENTION_S;
-        await new KyselyOperationsReadModel(store.db).pruneEntryOutcomes(new Date(now - tallyS * 1000));
-      }
+      const tallyS = this.options.entryOutcomesRetentionS ?? DEFAULT_ENTRY_OUTCOMES_RETENTION_S;
+      await this.tally?.pruneEntryOutcomes(new Date(now - tallyS * 1000));
     } catch (error) {
       this.tell({ kind: 'housekeeping_failed', error });
     }
