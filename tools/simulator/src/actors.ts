@@ -297,14 +297,18 @@ export class Driver {
       }
       const entry = intent ?? 'correct';
       const startedAt = w.now();
+      // As a driver app should: the entry itself waits for its outcome (it answers as soon as the record leaves
+      // processing). A status long-poll sent after a bare entry would wait out its whole wait_ms whenever the
+      // lookup finished in between, since it answers only a change after it arrived.
+      const { waitMs } = w.behaviour;
       const answer = await w.client.request({
         actor: 'driver',
         method: 'POST',
         path: '/v1/order/assign',
         route: '/v1/order/assign',
         token: this.token(),
-        body: { area_id: p.areaId, code: typed },
-        timeoutMs: w.requestTimeoutMs,
+        body: { area_id: p.areaId, code: typed, wait_ms: waitMs },
+        timeoutMs: Math.min(waitMs, 10_000) + w.requestTimeoutMs,
         orderId: p.orderId,
       });
       if (answer.kind === 'aborted') return { kind: 'stopped' };

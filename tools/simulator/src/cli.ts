@@ -52,7 +52,7 @@ Load and behaviour
   --wrong-code-rate <0..1>       entries of another well-formed code (default ${DEFAULT_BEHAVIOUR.wrongCodeRate})
   --cancel-rate <0..1>           passengers who cancel before a car takes them (default ${DEFAULT_BEHAVIOUR.cancelRate})
   --cancel-within-s <s>          they cancel at a uniform time this long after ordering (default ${DEFAULT_BEHAVIOUR.cancelWithinS})
-  --wait-ms <ms>                 wait_ms of the drivers' status long-polls (default ${DEFAULT_BEHAVIOUR.waitMs})
+  --wait-ms <ms>                 wait_ms of the drivers' code entries and status long-polls (default ${DEFAULT_BEHAVIOUR.waitMs})
   --seed <n>                     seed of every choice (default 1): the same seed, the same choices
 
 Stand-ins

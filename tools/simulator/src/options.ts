@@ -33,7 +33,7 @@ export interface Behaviour {
   readonly typingMs: number;
   /** Mean time a driver is away on a ride before he rejoins the queue. */
   readonly tripS: number;
-  /** `wait_ms` of the drivers' status long-polls (the service clamps it to 10 000). */
+  /** `wait_ms` of the drivers' code entries and status long-polls (the service clamps it to 10 000). */
   readonly waitMs: number;
 }
 
