@@ -8,15 +8,13 @@
  *
  *   npm run bench:activity         (RECORDS=20000 AREAS=3 CALLS=10 to change the run)
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { Client } from 'pg';
 import * as E from 'fp-ts/Either';
-import { openDatabase, type DatabaseHandle } from '../connect';
-import { migrateToLatest } from '../migrations';
+import type { DatabaseHandle } from '../connect';
 import { KyselyOperationsReadModel, type AreaActivityRequest } from '../operations-read-model';
 import { readCommandLine, runCommand, type CommandStreams } from '../cli/command-line';
+import { withPglite, withPostgres } from './scratch-databases';
 
 const RECORDS = Number(process.env.RECORDS ?? 20_000);
 const AREAS = Number(process.env.AREAS ?? 3);
@@ -109,36 +107,6 @@ const report = async (name: string, handle: DatabaseHandle): Promise<void> => {
     `${name}: areaActivity, ${AREAS} areas × ${RECORDS} records changed in the last hour, 60-minute window, ${CALLS} calls: ` +
       `median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
   );
-};
-
-const withPostgres = async <A>(adminUrl: string, f: (h: DatabaseHandle) => Promise<A>): Promise<A> => {
-  const name = `cd_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(statement).finally(() => client.end());
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
-  try {
-    await migrateToLatest(handle.db);
-    return await f(handle);
-  } finally {
-    await handle.close();
-    await admin(`drop database ${name}`);
-  }
-};
-
-const withPglite = async <A>(f: (h: DatabaseHandle) => Promise<A>): Promise<A> => {
-  const handle = await openDatabase({ pgliteDataDir: 'memory' });
-  try {
-    await migrateToLatest(handle.db);
-    return await f(handle);
-  } finally {
-    await handle.close();
-  }
 };
 
 const bench = async (): Promise<void> => {

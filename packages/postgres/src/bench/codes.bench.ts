@@ -7,10 +7,8 @@
  *
  *   npm run bench:codes            (CREATES=300 LENGTH=6 to change the run)
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { Client } from 'pg';
 import * as E from 'fp-ts/Either';
 import {
   codeSpaceSize,
@@ -25,10 +23,10 @@ import {
   type GeneratorSettings,
 } from '@codedispatch/core';
 import { candidatesFromIndex, createUseCases } from '@codedispatch/core/adapter';
-import { openDatabase, type DatabaseHandle } from '../connect';
-import { migrateToLatest } from '../migrations';
+import type { DatabaseHandle } from '../connect';
 import { KyselyAssignmentRepository } from '../kysely-assignment-repository';
 import { readCommandLine, runCommand, type CommandStreams } from '../cli/command-line';
+import { withPglite, withPostgres } from './scratch-databases';
 
 const CREATES = Number(process.env.CREATES ?? 300);
 const LENGTH = Number(process.env.LENGTH ?? 6);
@@ -89,36 +87,6 @@ const measure = async (handle: DatabaseHandle, level: number): Promise<{ p50: nu
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
-};
-
-const withPostgres = async <A>(adminUrl: string, f: (h: DatabaseHandle) => Promise<A>): Promise<A> => {
-  const name = `cd_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(statement).finally(() => client.end());
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
-  try {
-    await migrateToLatest(handle.db);
-    return await f(handle);
-  } finally {
-    await handle.close();
-    await admin(`drop database ${name}`);
-  }
-};
-
-const withPglite = async <A>(f: (h: DatabaseHandle) => Promise<A>): Promise<A> => {
-  const handle = await openDatabase({ pgliteDataDir: 'memory' });
-  try {
-    await migrateToLatest(handle.db);
-    return await f(handle);
-  } finally {
-    await handle.close();
-  }
 };
 
 const report = async (name: string, handle: DatabaseHandle): Promise<void> => {
