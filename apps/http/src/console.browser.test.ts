@@ -11,8 +11,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -20,6 +18,7 @@ import { createClient, type CodeDispatchClient } from '@codedispatch/client';
 import { driver, type Driver } from '@codedispatch/core';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { exited, freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
+import { WebhookReceiver } from './__tests__/webhook-receiver';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OPERATOR_TOKEN = 'operator-token-for-browser-test';
@@ -29,37 +28,9 @@ const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 /** CI installs Chromium (.ci/run); elsewhere, without it, the suite says so and skips. */
 const withBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
 
-/** A webhook receiver that refuses (500) while told to, and records what it accepted. */
-class WebhookReceiver {
-  refusing = false;
-  readonly accepted: Record<string, unknown>[] = [];
-  private readonly server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (this.refusing) return void res.writeHead(500).end('refusing for the test');
-      this.accepted.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  url = '';
-  start(): Promise<void> {
-    return new Promise((ok) =>
-      this.server.listen(0, '127.0.0.1', () => {
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
-        ok();
-      }),
-    );
-  }
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((ok) => this.server.close(() => ok()));
-  }
-}
-
 withBrowser('the operations console in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'codedispatch-console-'));
-  const receiver = new WebhookReceiver();
+  const receiver = new WebhookReceiver({ secret: WEBHOOK_SECRET, refuseWith: 500, accepting: true });
   let child: ChildProcess | null = null;
   let browser: Browser;
   let page: Page;
@@ -206,7 +177,7 @@ withBrowser('the operations console in Chromium', () => {
   }, 90_000);
 
   it('shows a dead letter, redrives it with a click, and the event is delivered', async () => {
-    receiver.refusing = true;
+    receiver.accepting = false;
     await assignedOrderWithoutLookup('browser-3', 'svo_d', driver('park1', 'boris'));
     await page.goto(`${base}/console/#/events`);
     const deadRow = page.locator('[data-testid^="dead-letter-"]');
@@ -225,15 +196,18 @@ withBrowser('the operations console in Chromium', () => {
     const eventId = ((await deadRow.first().getAttribute('data-testid')) ?? '').replace('dead-letter-', '');
     if (SCREENSHOTS !== undefined) await page.screenshot({ path: resolve(SCREENSHOTS, 'console-events.png'), fullPage: true });
 
-    receiver.refusing = false;
+    receiver.accepting = true;
     await page.getByTestId(`redrive-${eventId}`).click();
     await waitFor('the row to go', async () => ((await deadRow.count()) === 0 ? true : undefined), 20_000);
     await waitFor(
       'the redriven event at the receiver',
-      async () => (receiver.accepted.some((e) => e.event_id === eventId) ? true : undefined),
+      async () => (receiver.events.some((e) => e.body.event_id === eventId) ? true : undefined),
       30_000,
     );
-    expect(receiver.accepted.find((e) => e.event_id === eventId)).toMatchObject({ order_id: 'browser-3' });
+    expect(receiver.events.find((e) => e.body.event_id === eventId)).toEqual({
+      signed: true,
+      body: expect.objectContaining({ order_id: 'browser-3' }),
+    });
   }, 120_000);
 
   it('shows an areas answer slower than the 5 s poll, and does not pile up requests meanwhile', async () => {

@@ -5,65 +5,26 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { driver } from '@codedispatch/core';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
-import { verifyWebhookSignature } from '@codedispatch/processing-queue';
 import { createClient, type Auth, type CodeDispatchClient } from '@codedispatch/client';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
+import { WebhookReceiver } from './__tests__/webhook-receiver';
 
 const WEBHOOK_SECRET = 'webhook-secret-for-process-test';
-
-interface Received {
-  readonly body: Record<string, unknown>;
-  readonly signed: boolean;
-}
-
-/** A webhook receiver that answers 503 until told to accept. */
-class WebhookReceiver {
-  accepting = false;
-  readonly events: Received[] = [];
-  private readonly server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (!this.accepting) return void res.writeHead(503).end();
-      const raw = Buffer.concat(chunks);
-      const signature = req.headers['x-codedispatch-signature'];
-      this.events.push({
-        body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
-        signed: verifyWebhookSignature(raw, typeof signature === 'string' ? signature : undefined, WEBHOOK_SECRET),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  url = '';
-  start(): Promise<void> {
-    return new Promise((ok) =>
-      this.server.listen(0, '127.0.0.1', () => {
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
-        ok();
-      }),
-    );
-  }
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((ok) => this.server.close(() => ok()));
-  }
-}
 
 /** Storage for the process: a fresh database on the real server when there is one, else PGlite files. */
 const storages: readonly ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 describe.each(storages)('the service process on %s', (storage) => {
   const tracker = new FakeTrackerServer();
-  const receiver = new WebhookReceiver();
+  // It answers 503 until told to accept.
+  const receiver = new WebhookReceiver({ secret: WEBHOOK_SECRET, refuseWith: 503, accepting: false });
   const dir = mkdtempSync(join(tmpdir(), 'codedispatch-process-'));
   let databaseUrl: string | undefined;
   let dbName = '';
