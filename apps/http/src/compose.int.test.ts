@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import YAML from 'yaml';
-import { createClient, type Auth, type CodeDispatchClient } from '@codedispatch/client';
 import { driver } from '@codedispatch/core';
 import { driverJwt } from './__tests__/harness';
 import { exited, freePort, ROOT, spawnEntryPoint, waitFor } from './__tests__/service-process';
+import { recordingClients } from './__tests__/recording-clients';
 
 const DATABASE = process.env.TEST_DATABASE_URL;
 const AMQP = process.env.TEST_AMQP_URL;
@@ -141,20 +141,7 @@ describeCompose('docker-compose.yml, without Docker', () => {
       (service('codedispatch').environment?.CODEDISPATCH_SERVICE_TOKENS ?? '').split(',').map((p) => p.split('=')),
     ) as Record<string, string>;
     expect(service('lookup-worker').environment?.PROCESSING_TOKEN).toBe(tokens.processing);
-    /** Every HTTP status the service answered the test's clients, in order. */
-    const answered: number[] = [];
-    /** A client of the composed service; no retries, so each call is one request and its first answer counts. */
-    const client = (auth: Auth): CodeDispatchClient =>
-      createClient({
-        baseUrl: base,
-        auth,
-        retry: false,
-        fetch: async (input, init) => {
-          const res = await fetch(input, init);
-          answered.push(res.status);
-          return res;
-        },
-      });
+    const { answered, client } = recordingClients(() => base);
     const orderId = `compose-${randomUUID()}`;
     const orders = client({ kind: 'service', token: tokens.ordercommit as string });
     const created = await orders.orders.create({ order_id: orderId, area_id: 'svo_d' });

@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { driver } from '@codedispatch/core';
 import { FakeTrackerServer } from '@codedispatch/tracker-http/testing';
-import { createClient, type Auth, type CodeDispatchClient } from '@codedispatch/client';
 import { driverJwt, JWT_SECRET, SERVICE_TOKEN } from './__tests__/harness';
 import { freePort, spawnService, untilReady, waitFor } from './__tests__/service-process';
 import { WebhookReceiver } from './__tests__/webhook-receiver';
+import { recordingClients } from './__tests__/recording-clients';
 
 const WEBHOOK_SECRET = 'webhook-secret-for-process-test';
 
@@ -30,20 +30,7 @@ describe.each(storages)('the service process on %s', (storage) => {
   let dbName = '';
   let child: ChildProcess | null = null;
   let base = '';
-  /** Every HTTP status the service answered the test's clients, in order. */
-  const answered: number[] = [];
-  /** A client of the running process; no retries, so each call is one request and its first answer counts. */
-  const client = (auth: Auth): CodeDispatchClient =>
-    createClient({
-      baseUrl: base,
-      auth,
-      retry: false,
-      fetch: async (input, init) => {
-        const res = await fetch(input, init);
-        answered.push(res.status);
-        return res;
-      },
-    });
+  const { answered, client } = recordingClients(() => base);
 
   const startService = async (): Promise<void> => {
     const port = await freePort();
