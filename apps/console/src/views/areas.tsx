@@ -1,7 +1,7 @@
 import type { AreasResponse, AreaView } from '../api';
 import { areaLevel, formatMs, formatPercent, formatUtc } from '../format';
 import { useOps } from '../use-ops';
-import { Failure, Sparkline, type ViewProps } from './common';
+import { Failure, Sparkline, ViewHead, type ViewProps } from './common';
 
 const POLL_MS = 5000;
 
@@ -85,10 +85,9 @@ export const AreasView = ({ token, onRefused }: ViewProps) => {
   const { value, failure } = useOps<AreasResponse>(token, '/areas', onRefused, POLL_MS);
   return (
     <section aria-labelledby="areas-title">
-      <div class="view-head">
-        <h2 id="areas-title">Areas</h2>
+      <ViewHead id="areas-title" title="Areas">
         <span class="muted">{value === null ? 'loading…' : `as of ${formatUtc(value.generated_at)} · refreshes every 5 s`}</span>
-      </div>
+      </ViewHead>
       <Failure text={failure} />
       {value !== null && value.areas.length === 0 && <p class="muted">No area is configured.</p>}
       <div class="cards">

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Problem } from '../api';
 import { formatRelative, formatUtc } from '../format';
 import { sparklinePoints } from '../sparkline';
@@ -46,4 +47,19 @@ export const Sparkline = ({
       stroke-linejoin="round"
     />
   </svg>
+);
+
+/** A view's title (its section is labelled by `id`), and what goes beside it. */
+export const ViewHead = ({ id, title, children }: { id: string; title: string; children?: ComponentChildren }) => (
+  <div class="view-head">
+    <h2 id={id}>{title}</h2>
+    {children}
+  </div>
+);
+
+/** Asks the view's data again now, between polls. */
+export const RefreshButton = ({ onClick }: { onClick: () => void }) => (
+  <button type="button" class="quiet" onClick={onClick}>
+    Refresh
+  </button>
 );

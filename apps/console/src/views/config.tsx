@@ -1,18 +1,15 @@
 import type { ConfigResponse } from '../api';
 import { useOps } from '../use-ops';
-import { Failure, Time, type ViewProps } from './common';
+import { Failure, RefreshButton, Time, ViewHead, type ViewProps } from './common';
 
 export const ConfigView = ({ token, onRefused }: ViewProps) => {
   const { value, failure, reload } = useOps<ConfigResponse>(token, '/config', onRefused);
   const last = value?.last_reload ?? null;
   return (
     <section aria-labelledby="config-title">
-      <div class="view-head">
-        <h2 id="config-title">Configuration</h2>
-        <button type="button" class="quiet" onClick={reload}>
-          Refresh
-        </button>
-      </div>
+      <ViewHead id="config-title" title="Configuration">
+        <RefreshButton onClick={reload} />
+      </ViewHead>
       <Failure text={failure} />
       {value !== null && (
         <div class="panel">

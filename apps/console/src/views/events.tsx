@@ -3,7 +3,7 @@ import { callOps, describeFailure, type EventsResponse, type RedriveResponse } f
 import { formatAge } from '../format';
 import { formatHash } from '../route';
 import { useOps } from '../use-ops';
-import { Failure, Time, type ViewProps } from './common';
+import { Failure, RefreshButton, Time, ViewHead, type ViewProps } from './common';
 
 export const EventsView = ({ token, onRefused }: ViewProps) => {
   const { value, failure, reload } = useOps<EventsResponse>(token, '/events', onRefused);
@@ -22,12 +22,9 @@ export const EventsView = ({ token, onRefused }: ViewProps) => {
 
   return (
     <section aria-labelledby="events-title">
-      <div class="view-head">
-        <h2 id="events-title">Events</h2>
-        <button type="button" class="quiet" onClick={reload}>
-          Refresh
-        </button>
-      </div>
+      <ViewHead id="events-title" title="Events">
+        <RefreshButton onClick={reload} />
+      </ViewHead>
       <Failure text={failure} />
       {value !== null && (
         <>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { callOps, describeFailure, type Actor, type OrderResponse, type OrdersResponse, type OutboxEvent } from '../api';
 import { formatHash } from '../route';
 import { useOps } from '../use-ops';
-import { Failure, Time, type ViewProps } from './common';
+import { Failure, Time, ViewHead, type ViewProps } from './common';
 
 const actorText = (actor: Actor): string => {
   switch (actor.kind) {
@@ -245,9 +245,7 @@ const OrderStory = ({ token, onRefused, orderId }: ViewProps & { orderId: string
 
 export const OrderView = ({ token, onRefused, orderId }: ViewProps & { orderId: string | null }) => (
   <section aria-labelledby="order-title">
-    <div class="view-head">
-      <h2 id="order-title">Order</h2>
-    </div>
+    <ViewHead id="order-title" title="Order" />
     <SearchForms token={token} onRefused={onRefused} />
     {orderId !== null && <OrderStory key={orderId} token={token} onRefused={onRefused} orderId={orderId} />}
   </section>
